@@ -1,0 +1,19 @@
+"""The margin engine: pure numpy, no widgets.
+
+Definitions follow the kit's margin model: wallet balance, unrealized PnL, maintenance margin
+from risk tiers, margin ratio and liquidation / bankruptcy prices for cross and isolated pools,
+on linear and inverse contracts, with each venue's rules as data.
+"""
+
+from .account import Account, PoolState
+from .errors import MarginInputError, UnknownNameError
+from .explain import Explanation, Term, explain_liquidation
+from .position import Position
+from .tiers import Bracket, RiskTiers
+from .venue import Venue, base_asset, venues
+
+__all__ = [
+    "Account", "Bracket", "Explanation", "MarginInputError", "PoolState", "Position",
+    "RiskTiers", "Term", "UnknownNameError", "Venue", "base_asset", "explain_liquidation",
+    "venues",
+]

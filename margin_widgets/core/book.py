@@ -1,0 +1,196 @@
+"""The vectorised kernel behind :class:`~margin_widgets.core.account.Account` and the simulator.
+
+A *book* is an account reduced to arrays, one entry per position, so that every quantity can be
+evaluated for scalar marks (the account), for one path of marks (``simulate``) or for thousands
+of paths (``monte_carlo``) with the same code.
+
+Linear and inverse contracts share one form. Write ``x = P`` (linear) or ``x = 1/P``
+(inverse), ``u = quantity * contract_size`` and ``sigma = s`` (linear) or ``-s`` (inverse). Then
+
+    notional = u x,   uPnL = sigma u (x - x_E),   MM = u x (mmr_b + fee) - cum_b,
+
+so inside one bracket the margin balance minus the maintenance requirement of a pool is
+*linear in x*: the liquidation price has a closed form per bracket (section 3 of the margin
+model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .position import Position
+from .tiers import RiskTiers
+from .venue import Venue
+
+__all__ = ["Book", "Segment"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A range of ``x`` in which every leg stays in one bracket; there ``g(x) = A x + B0 + K``.
+
+    ``g`` is the pool's margin balance minus its maintenance requirement, ``K`` the part that
+    does not depend on this symbol's price.
+    """
+
+    lo: float
+    hi: float
+    A: float
+    B0: float
+    brackets: tuple[int, ...]
+
+
+class Book:
+    """Positions of an account as arrays (see the module docstring for the notation)."""
+
+    def __init__(self, venue: Venue, positions: tuple[Position, ...]) -> None:
+        self.venue = venue
+        self.positions = positions
+        self.inverse = venue.contract == "inverse"
+        self.entry_basis = venue.mm_basis == "entry"
+        self.extra = float(venue.close_fee_rate)
+        n = len(positions)
+        self.n = n
+        self.symbols_of = [p.symbol for p in positions]
+        self.symbols: list[str] = list(dict.fromkeys(self.symbols_of))
+        self.sym_index = np.array([self.symbols.index(s) for s in self.symbols_of], dtype=int)
+        self.s = np.array([p.sign for p in positions], dtype=float)
+        self.u = np.array([p.quantity * p.contract_size for p in positions], dtype=float)
+        self.lev = np.array([p.leverage for p in positions], dtype=float)
+        self.sigma = -self.s if self.inverse else self.s.copy()
+        self.xE = self.x(np.array([p.entry_price for p in positions], dtype=float))
+        self.isolated = np.array([p.mode == "isolated" for p in positions], dtype=bool)
+        self.tiers: list[RiskTiers] = [venue.tiers_for(p.symbol) for p in positions]
+        self.notional_entry = self.u * self.xE
+        self.mm_entry = np.array(
+            [t.maintenance_margin(ne, self.extra) for t, ne in
+             zip(self.tiers, self.notional_entry, strict=True)], dtype=float
+        ).reshape(n)
+
+    # -- elementary quantities (vectorised: x has any shape) --------------------------------
+    def x(self, price: Any) -> Any:
+        """Price to the variable in which PnL is linear (``P`` or ``1/P``)."""
+        p = np.asarray(price, dtype=float)
+        return 1.0 / p if self.inverse else p
+
+    def price(self, x: Any) -> Any:
+        """Inverse of :meth:`x`."""
+        return self.x(x)
+
+    def upnl(self, i: int, x: Any) -> Any:
+        """Unrealized PnL of position ``i`` (margin currency)."""
+        return self.sigma[i] * self.u[i] * (np.asarray(x) - self.xE[i])
+
+    def notional(self, i: int, x: Any) -> Any:
+        """Notional of position ``i`` at ``x`` (quote currency, or coin for inverse)."""
+        return self.u[i] * np.asarray(x)
+
+    def mm(self, i: int, x: Any) -> Any:
+        """Maintenance margin of position ``i`` (fee folded in where the venue does so)."""
+        if self.entry_basis:
+            return np.broadcast_to(self.mm_entry[i], np.shape(x)).astype(float)
+        return self.tiers[i].maintenance_margin(self.u[i] * np.asarray(x, dtype=float),
+                                                self.extra)
+
+    def im(self, i: int, x: Any) -> Any:
+        """Initial margin of position ``i`` at the mark (``notional / leverage``)."""
+        basis = self.xE[i] if self.entry_basis else np.asarray(x)
+        return np.broadcast_to(self.u[i] * basis / self.lev[i], np.shape(x)).astype(float)
+
+    def im_entry(self, i: int) -> float:
+        """Initial margin of position ``i`` at its entry price."""
+        return float(self.u[i] * self.xE[i] / self.lev[i])
+
+    # -- closed-form liquidation solver -------------------------------------------------------
+    @cached_property
+    def _segment_cache(self) -> dict[tuple[tuple[int, ...], bool], list[Segment]]:
+        return {}
+
+    def segments(self, legs: tuple[int, ...], with_mm: bool = True) -> list[Segment]:
+        """Piecewise-linear description of ``g(x) - K`` over ``x > 0`` for ``legs``.
+
+        Breakpoints are where a leg's notional crosses a bracket floor (mark basis only).
+        """
+        key = (legs, with_mm)
+        cache = self._segment_cache
+        if key in cache:
+            return cache[key]
+        bps: set[float] = set()
+        if with_mm and not self.entry_basis:
+            for j in legs:
+                for f in self.tiers[j].floors[1:]:
+                    bps.add(float(f) / self.u[j])
+        edges = [0.0, *sorted(bps), np.inf]
+        a_lin = float(sum(self.sigma[j] * self.u[j] for j in legs))
+        b_lin = float(-sum(self.sigma[j] * self.u[j] * self.xE[j] for j in legs))
+        segs = []
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            A, B0 = a_lin, b_lin
+            brackets: list[int] = []
+            if with_mm:
+                probe = 0.5 * (lo + hi) if np.isfinite(hi) else 2.0 * lo + 1.0
+                for j in legs:
+                    t = self.tiers[j]
+                    if self.entry_basis:
+                        B0 -= float(self.mm_entry[j])
+                        brackets.append(int(t.bracket_index(self.notional_entry[j])))
+                    else:
+                        b = int(t.bracket_index(self.u[j] * probe))
+                        A -= float(self.u[j] * (t.mmrs[b] + self.extra))
+                        B0 += float(t.cums[b])
+                        brackets.append(b)
+            segs.append(Segment(lo, hi, A, B0, tuple(brackets)))
+        cache[key] = segs
+        return segs
+
+    def solve(
+        self, legs: tuple[int, ...], K: Any, mark: Any, with_mm: bool = True
+    ) -> tuple[Any, Any]:
+        """Prices at which ``g = 0`` for a pool, nearest to the mark; vectorised over ``K``.
+
+        Parameters
+        ----------
+        legs : tuple of int
+            Positions of the pool on the symbol whose price moves (hedge legs together).
+        K : float or ndarray
+            Everything in ``g`` that does not move with this symbol: the pool's wallet plus the
+            other symbols' uPnL, minus their maintenance margin (``with_mm``).
+        mark : float or ndarray
+            Current mark, broadcastable with ``K``; among several roots the nearest wins.
+        with_mm : bool
+            ``False`` solves margin balance = 0 (bankruptcy).
+
+        Returns
+        -------
+        price : ndarray
+            The root as a price, NaN where no positive price solves the equation.
+        segment : ndarray of int
+            Index of the segment holding the root (-1 where none).
+        """
+        K = np.asarray(K, dtype=float)
+        mark = np.asarray(mark, dtype=float)
+        shape = np.broadcast_shapes(K.shape, mark.shape)
+        best = np.full(shape, np.nan)
+        best_d = np.full(shape, np.inf)
+        best_seg = np.full(shape, -1, dtype=int)
+        segs = self.segments(legs, with_mm)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for k, seg in enumerate(segs):
+                if seg.A == 0.0:
+                    continue
+                root = -(K + seg.B0) / seg.A
+                tol = 1e-12 * max(1.0, seg.lo)
+                ok = (root > 0) & (root >= seg.lo - tol)
+                if np.isfinite(seg.hi):
+                    ok &= root < seg.hi + 1e-12 * seg.hi
+                price = self.price(root)
+                d = np.abs(price - mark)
+                take = ok & (d < best_d)
+                best = np.where(take, price, best)
+                best_d = np.where(take, d, best_d)
+                best_seg = np.where(take, k, best_seg)
+        return best, best_seg

@@ -1,0 +1,48 @@
+"""The one exception type the engine raises for bad input."""
+
+
+class MarginInputError(ValueError):
+    """Raised when an input cannot describe a real account, position or path.
+
+    It is a ``ValueError`` so that generic callers can catch it as such; the message is
+    written for a learner ("quantity must be positive, got 0"), not for a developer.
+    """
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise :class:`MarginInputError` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise MarginInputError(message)
+
+
+def positive_finite(value: float, what: str) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite positive number."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise MarginInputError(f"{what} must be a number, got {value!r}") from None
+    if v != v:  # NaN
+        raise MarginInputError(f"{what} must be a number, got NaN")
+    if v <= 0 or v == float("inf"):
+        raise MarginInputError(f"{what} must be a positive finite number, got {v:g}")
+    return v
+
+
+def nonnegative_finite(value: float, what: str) -> float:
+    """Return ``value`` as a float, or raise if it is negative, NaN or infinite."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise MarginInputError(f"{what} must be a number, got {value!r}") from None
+    if v != v:
+        raise MarginInputError(f"{what} must be a number, got NaN")
+    if v < 0 or v == float("inf"):
+        raise MarginInputError(f"{what} must be zero or a positive finite number, got {v:g}")
+    return v
+
+
+class UnknownNameError(MarginInputError, KeyError):
+    """An unknown venue, symbol or preset name (also a ``KeyError`` for mapping look-ups)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -1,0 +1,317 @@
+"""Venues: an exchange's margin rules as data.
+
+Every venue computes liquidation from the same equation (margin balance = maintenance
+requirement); what differs is named here as a rule, never as a special case in the engine:
+
+- ``contract``: ``"linear"`` (PnL and margin in the quote currency, e.g. USDT) or ``"inverse"``
+  (contracts worth a fixed amount of USD, PnL and margin in the coin);
+- ``mm_basis``: where the maintenance margin is measured: at the mark price (most venues) or at
+  the entry price (Bybit classic);
+- ``close_fee_rate``: a fee rate the venue folds into the maintenance rate (OKX adds its taker
+  fee, so its liquidation price sits a little closer to the entry);
+- ``tiers``: the bracket tables, per symbol (``"*"`` is the default for any other symbol);
+- fees, funding interval and what happens to the remaining margin at liquidation.
+
+Presets (:data:`venues`) record their source and the date of their tables: stale tables are the
+commonest reason a number differs from the exchange's screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal
+
+from .errors import MarginInputError, UnknownNameError, nonnegative_finite
+from .tiers import RiskTiers
+
+__all__ = ["Venue", "venues", "base_asset"]
+
+Contract = Literal["linear", "inverse"]
+Basis = Literal["mark", "entry"]
+
+_QUOTE_SUFFIX = re.compile(r"[-_/]?(USDT|USDC|USD|BUSD|PERP|SWAP)([-_/]?(PERP|SWAP))?$", re.I)
+
+
+def base_asset(symbol: str) -> str:
+    """The coin a symbol is about: ``"BTCUSDT"``, ``"BTC-USD"``, ``"BTC"`` -> ``"BTC"``.
+
+    >>> base_asset("ETH-USDT-SWAP"), base_asset("BTCUSD"), base_asset("SOL")
+    ('ETH', 'BTC', 'SOL')
+    """
+    s = symbol.strip().upper()
+    prev = None
+    while prev != s:
+        prev = s
+        s = _QUOTE_SUFFIX.sub("", s) or s
+    return s
+
+
+@dataclass(frozen=True, eq=False)
+class Venue:
+    """An exchange's margin rules.
+
+    Parameters
+    ----------
+    name : str
+        Display name ("Binance USDⓈ-M").
+    contract : {"linear", "inverse"}
+        Contract type; inverse contracts are margined in the coin.
+    mm_basis : {"mark", "entry"}
+        Price at which the maintenance margin (and its bracket) is measured.
+    close_fee_rate : float
+        Rate added to the maintenance margin rate (OKX: its taker fee, 0.0005).
+    tiers : RiskTiers or mapping of symbol to RiskTiers
+        The bracket table(s). In a mapping, ``"*"`` is the default; a symbol is also matched
+        by its base asset (``"BTCUSDT"`` finds ``"BTC"``).
+    taker_fee, maker_fee : float
+        Trading fee rates on the notional (a venue built by hand charges none).
+    funding_interval_hours : float
+        Hours between two funding payments (used to convert a rate per interval).
+    liquidation_fee_rate : float or None
+        ``None``: the remaining margin of a liquidated pool is forfeited to the insurance fund
+        (Binance, Bybit, BitMEX). A number: a clearance fee of that rate on the notional, and
+        the rest stays with the trader.
+    quote_currency : str
+        Currency of a linear venue's margin ("USDT", "USDC"). Inverse venues use the coin.
+    price_decimals : int
+        Decimals shown for prices.
+    margin_ratio_style : {"mm/equity", "equity/mm"}
+        How the venue prints its margin ratio (the kit always computes MM / equity).
+    source, as_of : str
+        Where the rules and tables come from, and their date.
+    key : str
+        Preset key, or "" for a venue built by hand.
+    """
+
+    name: str
+    contract: Contract = "linear"
+    mm_basis: Basis = "mark"
+    close_fee_rate: float = 0.0
+    tiers: RiskTiers | Mapping[str, RiskTiers] = field(
+        default_factory=lambda: RiskTiers.flat(0.004)
+    )
+    taker_fee: float = 0.0
+    maker_fee: float = 0.0
+    funding_interval_hours: float = 8.0
+    liquidation_fee_rate: float | None = None
+    quote_currency: str = "USDT"
+    price_decimals: int = 2
+    margin_ratio_style: str = "mm/equity"
+    source: str = ""
+    as_of: str = ""
+    key: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.contract not in ("linear", "inverse"):
+            raise MarginInputError(
+                f"contract must be 'linear' or 'inverse', got {self.contract!r}"
+            )
+        if self.mm_basis not in ("mark", "entry"):
+            raise MarginInputError(f"mm_basis must be 'mark' or 'entry', got {self.mm_basis!r}")
+        for what in ("close_fee_rate", "taker_fee", "maker_fee"):
+            v = nonnegative_finite(getattr(self, what), what.replace("_", " "))
+            if v >= 0.1:
+                raise MarginInputError(f"{what.replace('_', ' ')} is a fraction; {v} is too big")
+        if self.liquidation_fee_rate is not None:
+            nonnegative_finite(self.liquidation_fee_rate, "liquidation fee rate")
+        if isinstance(self.tiers, RiskTiers):
+            object.__setattr__(self, "tiers", MappingProxyType({"*": self.tiers}))
+        elif isinstance(self.tiers, Mapping):
+            if not self.tiers:
+                raise MarginInputError("a venue needs at least one tier table")
+            for sym, t in self.tiers.items():
+                if not isinstance(t, RiskTiers):
+                    raise MarginInputError(f"tiers for {sym!r} must be a RiskTiers")
+            object.__setattr__(self, "tiers", MappingProxyType(dict(self.tiers)))
+        else:
+            raise MarginInputError("tiers must be a RiskTiers or a mapping of symbol to RiskTiers")
+
+    # -- look-ups -------------------------------------------------------------------------
+    def tiers_for(self, symbol: str) -> RiskTiers:
+        """The tier table used for ``symbol``.
+
+        Raises
+        ------
+        MarginInputError
+            If the venue has no table for the symbol and no default.
+        """
+        table = self.tiers
+        assert isinstance(table, Mapping)
+        if symbol in table:
+            return table[symbol]
+        base = base_asset(symbol)
+        for key, t in table.items():
+            if key != "*" and base_asset(key) == base:
+                return t
+        if "*" in table:
+            return table["*"]
+        known = ", ".join(sorted(table))
+        raise UnknownNameError(
+            f"{self.name} has no tier table for {symbol!r}; it knows: {known}"
+        )
+
+    def symbols(self) -> list[str]:
+        """Symbols with their own table (``"*"`` excluded)."""
+        assert isinstance(self.tiers, Mapping)
+        return [s for s in self.tiers if s != "*"]
+
+    def currency(self, symbol: str) -> str:
+        """Currency of margin and PnL for ``symbol`` on this venue."""
+        return base_asset(symbol) if self.contract == "inverse" else self.quote_currency
+
+    def with_(self, **changes: Any) -> Venue:
+        """A copy with some rules changed (the key is cleared: it is no longer the preset)."""
+        changes.setdefault("key", "")
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return (f"Venue({self.name!r}, contract={self.contract!r}, mm_basis={self.mm_basis!r}, "
+                f"close_fee_rate={self.close_fee_rate})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets. Every table below is copied from a published source named next to it.
+
+_FREQTRADE_2024 = (
+    "Binance GET /fapi/v1/leverageBracket as committed in freqtrade "
+    "binance_leverage_tiers.json @ 3d9514d (2024-10-24)"
+)
+_FREQTRADE_2022 = (
+    "Binance GET /fapi/v1/leverageBracket as committed in freqtrade "
+    "binance_leverage_tiers.json @ 124532a (2022-02-16)"
+)
+
+_BINANCE_BTCUSDT_2024 = RiskTiers.from_brackets(
+    [(0, 0.004, 125), (50_000, 0.005, 100), (600_000, 0.0065, 75), (3_000_000, 0.01, 50),
+     (12_000_000, 0.02, 25), (70_000_000, 0.025, 20), (100_000_000, 0.05, 10),
+     (230_000_000, 0.1, 5), (480_000_000, 0.125, 4), (600_000_000, 0.15, 3),
+     (800_000_000, 0.25, 2), (1_200_000_000, 0.5, 1)],
+    source=_FREQTRADE_2024,
+)
+_BINANCE_ETHUSDT_2024 = RiskTiers.from_brackets(
+    [(0, 0.004, 125), (50_000, 0.005, 100), (600_000, 0.0065, 75), (3_000_000, 0.01, 50),
+     (12_000_000, 0.02, 25), (50_000_000, 0.025, 20), (65_000_000, 0.05, 10),
+     (150_000_000, 0.1, 5), (320_000_000, 0.125, 4), (400_000_000, 0.15, 3),
+     (530_000_000, 0.25, 2), (800_000_000, 0.5, 1)],
+    source=_FREQTRADE_2024,
+)
+_BINANCE_BTCUSDT_2022 = RiskTiers.from_brackets(
+    [(0, 0.004, 125), (50_000, 0.005, 100), (250_000, 0.01, 50), (1_000_000, 0.025, 20),
+     (7_500_000, 0.05, 10), (40_000_000, 0.1, 5), (100_000_000, 0.125, 4),
+     (200_000_000, 0.15, 3), (400_000_000, 0.25, 2), (600_000_000, 0.5, 1)],
+    source=_FREQTRADE_2022,
+)
+_BINANCE_ETHUSDT_2022 = RiskTiers.from_brackets(
+    [(0, 0.005, 100), (10_000, 0.0065, 75), (100_000, 0.01, 50), (500_000, 0.02, 25),
+     (1_500_000, 0.05, 10), (4_000_000, 0.1, 5), (10_000_000, 0.125, 4),
+     (20_000_000, 0.15, 3), (40_000_000, 0.25, 2), (150_000_000, 0.5, 1)],
+    source=_FREQTRADE_2022,
+)
+
+_HL_SOURCE = "Hyperliquid docs 'Margin tiers' (gitbook, undated crawl listing BTC 40x)"
+_HL = {
+    "BTC": RiskTiers.from_max_leverage([(0, 40), (150e6, 20)], _HL_SOURCE),
+    "ETH": RiskTiers.from_max_leverage([(0, 25), (100e6, 15)], _HL_SOURCE),
+    "SOL": RiskTiers.from_max_leverage([(0, 20), (70e6, 10)], _HL_SOURCE),
+    "XRP": RiskTiers.from_max_leverage([(0, 20), (40e6, 10)], _HL_SOURCE),
+    "*": RiskTiers.from_max_leverage([(0, 10), (3e6, 5)], _HL_SOURCE),
+}
+
+_DYDX_SOURCE = ("dYdX v4 genesis liquidity tiers (Large-Cap IMF 5 %, MMF 3 %; Small-Cap IMF 10 %, "
+                "MMF 5 %); live values are set by governance")
+
+_PRESETS: dict[str, Venue] = {
+    "binance_usdm": Venue(
+        "Binance USDⓈ-M", contract="linear", mm_basis="mark",
+        tiers={"BTCUSDT": _BINANCE_BTCUSDT_2024, "ETHUSDT": _BINANCE_ETHUSDT_2024},
+        taker_fee=0.0005, maker_fee=0.0002, funding_interval_hours=8,
+        quote_currency="USDT", source=_FREQTRADE_2024 + "; fees: regular-user base tier",
+        as_of="2024-10-24", key="binance_usdm",
+        notes="Remaining margin of a liquidated position goes to the insurance fund.",
+    ),
+    "binance_usdm_2022": Venue(
+        "Binance USDⓈ-M (2022 tables)", contract="linear", mm_basis="mark",
+        tiers={"BTCUSDT": _BINANCE_BTCUSDT_2022, "ETHUSDT": _BINANCE_ETHUSDT_2022},
+        taker_fee=0.0004, maker_fee=0.0002, funding_interval_hours=8,
+        quote_currency="USDT", source=_FREQTRADE_2022, as_of="2022-02-16",
+        key="binance_usdm_2022",
+        notes="The same venue with its 2022 brackets: compare to see why stale tables mislead.",
+    ),
+    "binance_coinm": Venue(
+        "Binance COIN-M", contract="inverse", mm_basis="mark",
+        tiers={"BTCUSD": RiskTiers.flat(0.004, 0.0, 125)},
+        taker_fee=0.0005, maker_fee=0.0001, funding_interval_hours=8,
+        quote_currency="USD", source=(
+            "Binance FAQ 'How to Calculate Liquidation Price of COIN-M Futures Contracts' "
+            "(first bracket, MMR 0.4 %); contract size 100 USD"),
+        as_of="2024", key="binance_coinm",
+        notes="Only the first bracket is published in the FAQ; larger positions need the "
+              "venue's full table (build a Venue with it).",
+    ),
+    "bybit_linear": Venue(
+        "Bybit USDT (classic)", contract="linear", mm_basis="entry",
+        tiers={"*": RiskTiers.flat(0.005, 0.0, 100)},
+        taker_fee=0.00055, maker_fee=0.0002, funding_interval_hours=8,
+        quote_currency="USDT", source=(
+            "Bybit Help 'Liquidation Price (USDT Contract)' (classic account, MM and IM on the "
+            "entry value; base risk limit MMR 0.5 %, 100x)"),
+        as_of="2022-12", key="bybit_linear",
+        notes="Classic accounts measure margin at the entry price, so the mark does not change "
+              "the maintenance margin.",
+    ),
+    "okx_linear": Venue(
+        "OKX USDT swap", contract="linear", mm_basis="mark", close_fee_rate=0.0005,
+        tiers={"*": RiskTiers.flat(0.005, 0.0, 100)},
+        taker_fee=0.0005, maker_fee=0.0002, funding_interval_hours=8,
+        quote_currency="USDT", margin_ratio_style="equity/mm", source=(
+            "OKX liquidation rules (taker fee added to the maintenance rate); tier 1 MMR "
+            "0.5 % as in the kit's cross-venue example (no real OKX tier table was retrievable)"),
+        as_of="2024", key="okx_linear",
+        notes="OKX counts tiers in contracts with no deduction; only tier 1 is modelled.",
+    ),
+    "hyperliquid": Venue(
+        "Hyperliquid", contract="linear", mm_basis="mark", tiers=_HL,
+        taker_fee=0.00045, maker_fee=0.00015, funding_interval_hours=1,
+        quote_currency="USDC", source=_HL_SOURCE + "; MMR = 1 / (2 x max leverage)",
+        as_of="2025", key="hyperliquid",
+    ),
+    "dydx_v4": Venue(
+        "dYdX v4", contract="linear", mm_basis="mark",
+        tiers={"BTC": RiskTiers.flat(0.03, 0.0, 20), "ETH": RiskTiers.flat(0.03, 0.0, 20),
+               "*": RiskTiers.flat(0.05, 0.0, 10)},
+        taker_fee=0.0005, maker_fee=0.0001, funding_interval_hours=1,
+        liquidation_fee_rate=0.015, quote_currency="USDC", margin_ratio_style="equity vs mm",
+        source=_DYDX_SOURCE, as_of="2024", key="dydx_v4",
+        notes="dYdX charges a liquidation fee of up to 1.5 % of the notional instead of "
+              "forfeiting the remaining margin.",
+    ),
+}
+
+
+class _Presets(Mapping[str, Venue]):
+    """Read-only mapping of preset key to :class:`Venue`, with a helpful KeyError."""
+
+    def __getitem__(self, key: str) -> Venue:
+        try:
+            return _PRESETS[key]
+        except KeyError:
+            raise UnknownNameError(
+                f"unknown venue {key!r}; presets are: {', '.join(_PRESETS)}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_PRESETS)
+
+    def __len__(self) -> int:
+        return len(_PRESETS)
+
+    def __repr__(self) -> str:
+        return f"venues({', '.join(_PRESETS)})"
+
+
+venues: Mapping[str, Venue] = _Presets()
+"""Venue presets by key: ``venues["binance_usdm"]``."""
