@@ -17,3 +17,14 @@ __all__ = [
     "RiskTiers", "Term", "UnknownNameError", "Venue", "base_asset", "explain_liquidation",
     "venues",
 ]
+from .simulation import (  # noqa: E402
+    Event,
+    SimulationResult,
+    TransferEvent,
+    attribute,
+    compare_modes,
+    simulate,
+)
+
+__all__ += ["Event", "SimulationResult", "TransferEvent", "attribute", "compare_modes",
+            "simulate"]

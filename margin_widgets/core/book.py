@@ -107,7 +107,7 @@ class Book:
 
     # -- closed-form liquidation solver -------------------------------------------------------
     @cached_property
-    def _segment_cache(self) -> dict[tuple[tuple[int, ...], bool], list[Segment]]:
+    def _segment_cache(self) -> dict[Any, Any]:
         return {}
 
     def segments(self, legs: tuple[int, ...], with_mm: bool = True) -> list[Segment]:
@@ -147,6 +147,17 @@ class Book:
         cache[key] = segs
         return segs
 
+    def _segment_arrays(
+        self, legs: tuple[int, ...], with_mm: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        key = ("arrays", legs, with_mm)
+        cache = self._segment_cache
+        if key not in cache:
+            segs = self.segments(legs, with_mm)
+            cache[key] = tuple(np.array([getattr(g, f) for g in segs], dtype=float)
+                               for f in ("A", "B0", "lo", "hi"))
+        return cache[key]
+
     def solve(
         self, legs: tuple[int, ...], K: Any, mark: Any, with_mm: bool = True
     ) -> tuple[Any, Any]:
@@ -174,23 +185,18 @@ class Book:
         K = np.asarray(K, dtype=float)
         mark = np.asarray(mark, dtype=float)
         shape = np.broadcast_shapes(K.shape, mark.shape)
-        best = np.full(shape, np.nan)
-        best_d = np.full(shape, np.inf)
-        best_seg = np.full(shape, -1, dtype=int)
-        segs = self.segments(legs, with_mm)
+        arr = self._segment_arrays(legs, with_mm)
+        A, B0, lo, hi = (a.reshape((-1,) + (1,) * len(shape)) for a in arr)
         with np.errstate(divide="ignore", invalid="ignore"):
-            for k, seg in enumerate(segs):
-                if seg.A == 0.0:
-                    continue
-                root = -(K + seg.B0) / seg.A
-                tol = 1e-12 * max(1.0, seg.lo)
-                ok = (root > 0) & (root >= seg.lo - tol)
-                if np.isfinite(seg.hi):
-                    ok &= root < seg.hi + 1e-12 * seg.hi
-                price = self.price(root)
-                d = np.abs(price - mark)
-                take = ok & (d < best_d)
-                best = np.where(take, price, best)
-                best_d = np.where(take, d, best_d)
-                best_seg = np.where(take, k, best_seg)
+            root = -(K + B0) / A                      # one candidate per segment
+            ok = (A != 0) & (root > 0) & (root >= lo * (1 - 1e-12)) & (root < hi * (1 + 1e-12))
+            price = self.price(root)
+            dist = np.where(ok, np.abs(price - mark), np.inf)
+        k = np.argmin(dist, axis=0)
+        best = np.take_along_axis(price, k[None], axis=0)[0]
+        found = np.isfinite(np.take_along_axis(dist, k[None], axis=0)[0])
+        best = np.where(found, best, np.nan)
+        best_seg = np.where(found, k, -1)
+        if best.ndim == 0:
+            return best[()], best_seg[()]
         return best, best_seg

@@ -1,0 +1,766 @@
+"""Replaying a scenario along a price path.
+
+At every step of a mark-price path the engine computes, per position and per pool, the
+unrealized PnL, notional, initial and maintenance margin, the pool's margin balance and margin
+ratio, the available balance and the liquidation and bankruptcy prices; and for the account the
+wallet balance and equity. Everything is vectorised over steps and paths (a Python loop runs
+over positions, symbols and scheduled events only).
+
+Within one step, things happen in this order: funding is paid, scheduled transfers are applied,
+then the liquidation engine looks at the pools.
+
+- **Liquidation trigger**: the first step at which a pool's margin balance <= its maintenance
+  requirement. An isolated pool closes its own position; the cross pool closes every cross
+  position together. Isolated positions are untouched by a cross liquidation.
+- **Outcome**: positions close at that step's mark. What remains of the pool's margin balance is
+  forfeited to the insurance fund (default), or the venue charges ``liquidation_fee_rate`` on
+  the notional and the trader keeps the rest. Below the bankruptcy price the pool is floored at
+  zero and the insurance fund pays the gap.
+
+Conventions of the arrays a :class:`SimulationResult` holds: risk quantities at step ``t``
+(uPnL, maintenance margin, margin ratio, liquidation price) describe the positions open when the
+liquidation engine looks at step ``t``, so the breach itself is visible at the liquidation step;
+they are 0 (NaN for prices and ratios) afterwards. ``wallet_balance`` and ``equity`` are after
+the step has settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .account import Account, ratio
+from .book import Book
+from .errors import MarginInputError, positive_finite
+
+__all__ = [
+    "Event",
+    "TransferEvent",
+    "SimulationResult",
+    "simulate",
+    "compare_modes",
+    "attribute",
+    "prepare_paths",
+]
+
+TRANSFER_KINDS = ("add_margin", "remove_margin", "deposit", "withdraw")
+
+
+@dataclass(frozen=True)
+class TransferEvent:
+    """A scheduled money movement at a step.
+
+    Parameters
+    ----------
+    step : int
+        Step index at which it happens (before the liquidation check of that step).
+    kind : {"add_margin", "remove_margin", "deposit", "withdraw"}
+        Add to / remove from an isolated position's margin (from / to the cross wallet), or
+        move money into / out of the cross wallet.
+    amount : float
+        Positive amount in the margin currency.
+    position : int or None
+        The isolated position for ``add_margin`` / ``remove_margin``.
+    """
+
+    step: int
+    kind: str
+    amount: float
+    position: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in TRANSFER_KINDS:
+            raise MarginInputError(
+                f"unknown event kind {self.kind!r}; use one of {', '.join(TRANSFER_KINDS)}")
+        object.__setattr__(self, "amount", positive_finite(self.amount, "event amount"))
+        if int(self.step) != self.step or self.step < 0:
+            raise MarginInputError(f"an event step must be a non-negative integer, got "
+                                   f"{self.step!r}")
+        object.__setattr__(self, "step", int(self.step))
+        if self.kind in ("add_margin", "remove_margin") and self.position is None:
+            raise MarginInputError(f"a {self.kind} event needs the position it applies to")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of a simulation's events table."""
+
+    step: int
+    time: Any
+    kind: str
+    position: int | None
+    symbol: str
+    mark: float
+    amount: float = 0.0
+    loss: float = 0.0
+    fee: float = 0.0
+    insurance_payout: float = 0.0
+    note: str = ""
+
+
+def _as_event(e: TransferEvent | Mapping[str, Any]) -> TransferEvent:
+    if isinstance(e, TransferEvent):
+        return e
+    if isinstance(e, Mapping):
+        try:
+            return TransferEvent(**dict(e))
+        except TypeError as exc:
+            raise MarginInputError(f"a bad event {dict(e)!r}: {exc}") from None
+    raise MarginInputError(f"an event must be a TransferEvent or a dict, got {e!r}")
+
+
+def prepare_paths(
+    account: Account, paths: Mapping[str, Any]
+) -> tuple[dict[str, np.ndarray], bool, int, int]:
+    """Validate the mark paths of every symbol the account holds.
+
+    Returns ``(paths as (n_paths, T) arrays, single, n_paths, T)``.
+    """
+    if not isinstance(paths, Mapping):
+        raise MarginInputError("paths must map each symbol to its mark-price path")
+    needed = list(dict.fromkeys(p.symbol for p in account.positions))
+    arrays: dict[str, np.ndarray] = {}
+    shapes = set()
+    single = True
+    for sym in needed:
+        if sym not in paths:
+            raise MarginInputError(f"no price path given for {sym}")
+        a = np.asarray(paths[sym], dtype=float)
+        if a.ndim not in (1, 2):
+            raise MarginInputError(f"the path of {sym} must have shape (T,) or (n_paths, T)")
+        if a.shape[-1] < 1:
+            raise MarginInputError(f"the path of {sym} is empty")
+        bad = ~np.isfinite(a) | (a <= 0)
+        if bad.any():
+            idx = np.argwhere(bad)[0]
+            where = f"step {idx[-1]}" + (f" of path {idx[0]}" if a.ndim == 2 else "")
+            raise MarginInputError(
+                f"the path of {sym} has a price that is not a positive number at {where}: "
+                f"{a[tuple(idx)]!r}")
+        if a.ndim == 2:
+            single = False
+        arrays[sym] = a
+        shapes.add(a.shape)
+    if not needed:
+        raise MarginInputError("the account holds no position to simulate")
+    lengths = {s[-1] for s in shapes}
+    if len(lengths) != 1:
+        raise MarginInputError("every symbol's path must have the same number of steps")
+    T = lengths.pop()
+    ns = {s[0] for s in shapes if len(s) == 2}
+    if len(ns) > 1:
+        raise MarginInputError("every symbol must have the same number of paths")
+    n = ns.pop() if ns else 1
+    out = {sym: np.ascontiguousarray(np.broadcast_to(a, (n, T))) for sym, a in arrays.items()}
+    return out, single, n, T
+
+
+def _rate_array(rate: Any, sym: str, T: int) -> np.ndarray:
+    if isinstance(rate, Mapping):
+        rate = rate.get(sym, 0.0)
+    r = np.asarray(rate, dtype=float)
+    if r.ndim == 0:
+        r = np.full(T, float(r))
+    if r.shape != (T,) or not np.all(np.isfinite(r)):
+        raise MarginInputError("a funding rate must be a number or one finite number per step")
+    return r
+
+
+@dataclass
+class SimulationResult:
+    """Everything a scenario produced; see the module docstring for the conventions.
+
+    Shapes: ``T`` steps, ``P`` positions, ``n`` paths; the path axis is absent when every
+    input path had shape ``(T,)``.
+    """
+
+    account: Account
+    marks: dict[str, np.ndarray]
+    times: np.ndarray
+    wallet_balance: np.ndarray
+    equity: np.ndarray
+    unrealized_pnl: np.ndarray
+    notional: np.ndarray
+    maintenance_margin: np.ndarray
+    initial_margin: np.ndarray
+    margin_balance: np.ndarray
+    margin_ratio: np.ndarray
+    cross_wallet: np.ndarray
+    isolated_margin: np.ndarray
+    pool_margin_balance: np.ndarray
+    pool_maintenance_margin: np.ndarray
+    pool_margin_ratio: np.ndarray
+    available_balance: np.ndarray
+    liquidation_price: np.ndarray
+    bankruptcy_price: np.ndarray
+    liquidated_at: np.ndarray
+    realized_pnl: np.ndarray
+    funding_paid: np.ndarray
+    fees_paid: np.ndarray
+    forfeited: np.ndarray
+    insurance_payout: np.ndarray
+    transfer_log: list[dict[str, Any]]
+    last_prices: dict[str, np.ndarray] | None = None
+    # cumulative flows per step, for attribution: (n, T) or (P, n, T)
+    _cross_funding: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    _cross_transfers: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    _cross_fees: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    _iso_funding: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    _iso_transfers: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    single: bool = True
+
+    @property
+    def steps(self) -> int:
+        """Number of steps ``T``."""
+        return int(self.times.shape[0])
+
+    @property
+    def positions(self) -> tuple[Any, ...]:
+        """The account's positions, in result order."""
+        return self.account.positions
+
+    def _path(self, a: np.ndarray, path: int, pos_axis: bool) -> np.ndarray:
+        if self.single:
+            return a
+        return a[:, path] if pos_axis else a[path]
+
+    def events(self, path: int = 0) -> list[Event]:
+        """The events table of one path: fees, transfers and liquidations, by step."""
+        acct = self.account
+        cur = acct.currency
+        out: list[Event] = []
+        fees = self._path(self._cross_fees, path, False)
+        if fees.size and fees[0] > 0:
+            out.append(Event(0, self.times[0], "open fee", None, "", float("nan"),
+                             fee=float(fees[0]),
+                             note=f"taker fee on opening every position, {fees[0]:,.2f} {cur}"))
+        for rec in self.transfer_log:
+            ok = rec["accepted"] if self.single else rec["accepted"][path]
+            reason = rec["reason"] if self.single else rec["reasons"][path]
+            i = rec["position"]
+            sym = acct.positions[i].symbol if i is not None else ""
+            k = rec["step"]
+            mark = float(self._path(self.marks[sym], path, False)[k]) if sym else float("nan")
+            out.append(Event(k, self.times[k], rec["kind"] + ("" if ok else " refused"), i, sym,
+                             mark, amount=rec["amount"] if ok else 0.0, note=reason))
+        liq = self.liquidated_at if self.single else self.liquidated_at[:, path]
+        forfeited = self._path(self.forfeited, path, True)
+        payout = self._path(self.insurance_payout, path, True)
+        realized = self._path(self.realized_pnl, path, True)
+        seen_cross = False
+        for i, k in enumerate(np.asarray(liq).tolist()):
+            if k < 0:
+                continue
+            p = acct.positions[i]
+            mark = float(self._path(self.marks[p.symbol], path, False)[k])
+            if p.mode == "cross":
+                note = ("cross pool liquidated: every cross position closed"
+                        if not seen_cross else "closed with the cross pool")
+                fee = float(forfeited[i]) if not seen_cross else 0.0
+                pay = float(payout[i]) if not seen_cross else 0.0
+                seen_cross = True
+            else:
+                note = "isolated position liquidated: its isolated margin is lost"
+                fee, pay = float(forfeited[i]), float(payout[i])
+            out.append(Event(k, self.times[k], "liquidation", i, p.symbol, mark,
+                             loss=-float(realized[i]), fee=fee, insurance_payout=pay, note=note))
+        out.sort(key=lambda e: (e.step, e.kind != "open fee"))
+        return out
+
+    def to_frame(self, path: int = 0) -> Any:
+        """A pandas DataFrame, one row per step (pandas must be installed)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover
+            raise ImportError("to_frame needs pandas: pip install pandas") from exc
+        cols: dict[str, Any] = {"time": self.times}
+        for sym, m in self.marks.items():
+            cols[f"mark {sym}"] = self._path(m, path, False)
+        cols["wallet_balance"] = self._path(self.wallet_balance, path, False)
+        cols["equity"] = self._path(self.equity, path, False)
+        cols["margin_ratio"] = self._path(self.margin_ratio, path, False)
+        cols["available_balance"] = self._path(self.available_balance, path, False)
+        for i, p in enumerate(self.positions):
+            tag = f"#{i + 1} {p.symbol} {p.side}"
+            for name in ("unrealized_pnl", "maintenance_margin", "liquidation_price",
+                         "bankruptcy_price", "pool_margin_ratio"):
+                cols[f"{name} {tag}"] = self._path(getattr(self, name), path, True)[i]
+        return pd.DataFrame(cols)
+
+    def events_frame(self, path: int = 0) -> Any:
+        """The events table as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame([e.__dict__ for e in self.events(path)])
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Run:
+    """The arrays of one simulation, with the helpers the event loop needs."""
+
+    def __init__(self, account: Account, X: dict[str, np.ndarray], n: int, T: int) -> None:
+        self.account = account
+        book: Book = account.book
+        self.book = book
+        self.P = P = book.n
+        self.n, self.T = n, T
+        self.marks = [X[p.symbol] for p in account.positions]
+        x = [book.x(m) for m in self.marks]
+        self.x = x
+        self.upnl = np.stack([book.upnl(i, x[i]) for i in range(P)])
+        self.mm = np.stack([book.mm(i, x[i]) for i in range(P)])
+        self.im = np.stack([book.im(i, x[i]) for i in range(P)])
+        self.notional = np.stack([book.notional(i, x[i]) for i in range(P)])
+        self.cross = np.array([p.mode == "cross" for p in account.positions])
+        self.iso_idx = [i for i in range(P) if not self.cross[i]]
+        self.steps = np.arange(T)
+        # a price that touches the liquidation price exactly must trigger despite rounding
+        self.tol = 1e-11 * float(book.notional_entry.sum() + account.wallet_balance)
+
+    def first_breach(self, g: np.ndarray, upto: int | None = None) -> np.ndarray:
+        """First step with ``g <= 0`` per path (``T`` if never), looking at ``[0, upto)``."""
+        if upto is not None:
+            g = g[..., :upto]
+        hit = g <= self.tol
+        k = np.argmax(hit, axis=-1)
+        any_hit = np.take_along_axis(hit, k[..., None], axis=-1)[..., 0]
+        return np.where(any_hit, k, self.T)
+
+
+def simulate(
+    account: Account,
+    paths: Mapping[str, Any],
+    *,
+    times: Sequence[Any] | np.ndarray | None = None,
+    last_prices: Mapping[str, Any] | None = None,
+    funding_rate: float | Sequence[float] | Mapping[str, Any] = 0.0,
+    funding_every: int | None = None,
+    fees: bool = True,
+    events: Iterable[TransferEvent | Mapping[str, Any]] = (),
+    prices: bool = True,
+) -> SimulationResult:
+    """Replay ``account`` along mark-price ``paths``.
+
+    Parameters
+    ----------
+    account : Account
+        The starting account (positions open at their entry prices).
+    paths : mapping of symbol to array
+        Mark price per step, shape ``(T,)`` or ``(n_paths, T)`` for every symbol.
+    times : array_like, optional
+        A time stamp per step (default: step numbers), used in the events table.
+    last_prices : mapping, optional
+        Last-trade price paths (with wicks) kept for display; liquidation uses the mark.
+    funding_rate : float, array (T,) or mapping of symbol to those
+        Funding rate per interval; longs pay shorts when it is positive.
+    funding_every : int, optional
+        Steps between funding payments (``None``: no funding).
+    fees : bool
+        Charge the venue's taker fee on opening every position at step 0.
+    events : iterable of TransferEvent or dict
+        Scheduled margin transfers, deposits and withdrawals.
+    prices : bool
+        Compute liquidation and bankruptcy prices at every step (the slowest part).
+
+    Returns
+    -------
+    SimulationResult
+
+    Notes
+    -----
+    A pool ``p`` is liquidated at the first step ``t`` with
+    ``wallet_p(t) + sum uPnL_i(t) <= sum MM_i(t)``; funding at a funding step is
+    ``s * N_i(t) * rate`` paid from the pool's wallet.
+
+    Examples
+    --------
+    >>> from margin_widgets.core import Account, Position, RiskTiers, Venue, simulate
+    >>> acct = Account(Venue("demo", tiers=RiskTiers.flat(0.004)), 10_000,
+    ...                [Position("BTCUSDT", "long", 1, 60_000, leverage=10)])
+    >>> r = simulate(acct, {"BTCUSDT": [60_000, 58_000, 55_000, 52_000, 50_000]})
+    >>> [round(float(v), 3) for v in r.margin_ratio[:4]]
+    [0.024, 0.029, 0.044, 0.104]
+    >>> int(r.liquidated_at[0]), float(r.wallet_balance[-1])
+    (4, 0.0)
+    """
+    X, single, n, T = prepare_paths(account, paths)
+    evs = sorted((_as_event(e) for e in events), key=lambda e: e.step)
+    for e in evs:
+        if e.step >= T:
+            raise MarginInputError(f"an event at step {e.step} is past the end of the path "
+                                   f"({T} steps)")
+        if e.position is not None:
+            account._check_index(e.position)
+            if account.positions[e.position].mode != "isolated":
+                raise MarginInputError(
+                    f"a {e.kind} event targets position #{e.position + 1}, which is cross")
+    if funding_every is not None:
+        funding_every = int(funding_every)
+        if funding_every < 1:
+            raise MarginInputError("funding_every must be a positive number of steps")
+    if times is None:
+        t_arr = np.arange(T)
+    else:
+        t_arr = np.asarray(times)
+        if t_arr.shape != (T,):
+            raise MarginInputError(f"times must have one entry per step ({T})")
+
+    run = _Run(account, X, n, T)
+    book, P, venue = run.book, run.P, account.venue
+    cross = run.cross
+    steps = run.steps
+
+    # --- funding: s * N * rate at funding steps -------------------------------------------
+    cum_f = np.zeros((P, n, T))
+    if funding_every is not None:
+        is_f = (steps % funding_every == 0) & (steps > 0)
+        for i, p in enumerate(account.positions):
+            r = _rate_array(funding_rate, p.symbol, T) * is_f
+            if r.any():
+                cum_f[i] = np.cumsum(book.s[i] * run.notional[i] * r, axis=-1)
+
+    # --- opening fees ----------------------------------------------------------------------
+    open_fee = (venue.taker_fee * book.notional_entry) if fees else np.zeros(P)
+    fee_total = float(open_fee.sum())
+
+    iso0 = account.isolated_margins
+    cross_flow = np.zeros((n, T))     # deposits, withdrawals and transfers, cumulative
+    iso_flow = np.zeros((P, n, T))
+
+    def cross_wallet_pre() -> np.ndarray:
+        w = account.cross_wallet - fee_total + cross_flow
+        if cross.any():
+            w = w - cum_f[cross].sum(axis=0)
+        return w
+
+    def iso_margin(i: int) -> np.ndarray:
+        return iso0[i] - cum_f[i] + iso_flow[i]
+
+    h = run.upnl - run.mm                       # each position's own margin contribution
+
+    def g_cross() -> np.ndarray:
+        return cross_wallet_pre() + h[cross].sum(axis=0)
+
+    # --- scheduled transfers, in step order; each path decides on its own -----------------
+    transfer_log: list[dict[str, Any]] = []
+    cur = account.currency
+    for e in evs:
+        k = e.step
+        wc = cross_wallet_pre()[:, k]
+        cross_alive = (run.first_breach(g_cross(), k) >= k) if cross.any() else np.ones(n, bool)
+        ok = np.ones(n, bool)
+        reason = np.full(n, "", dtype=object)
+        if e.kind in ("add_margin", "remove_margin"):
+            i = e.position
+            assert i is not None
+            m = iso_margin(i)
+            alive = run.first_breach(m + h[i], k) >= k
+            reason[~alive] = "the position was already liquidated"
+            ok &= alive
+            if e.kind == "add_margin":
+                avail = np.maximum(0.0, wc + h_cross_upnl_minus_im(run, k))
+                limit = np.minimum(avail, wc)
+                over = e.amount > limit + 1e-9
+                reason[ok & over] = [f"only {v:,.2f} {cur} available" for v in limit[ok & over]]
+                ok &= ~over
+                ok &= cross_alive | ~cross.any()
+                delta_c, delta_i = -e.amount, e.amount
+            else:
+                mk = m[:, k]
+                limit = np.maximum(0.0, np.minimum(mk - run.mm[i][:, k],
+                                                   mk + run.upnl[i][:, k] - run.im[i][:, k]))
+                over = e.amount > limit + 1e-9
+                reason[ok & over] = [f"at most {v:,.2f} {cur} can be removed"
+                                     for v in limit[ok & over]]
+                ok &= ~over
+                delta_c, delta_i = e.amount, -e.amount
+            amt = np.where(ok, 1.0, 0.0)
+            cross_flow[:, k:] += (delta_c * amt)[:, None]
+            iso_flow[i][:, k:] += (delta_i * amt)[:, None]
+            # refuse (undo) where the move itself would leave a pool at its requirement
+            bad = ok & ((g_cross()[:, k] <= 0) & cross.any() | (iso_margin(i)[:, k] + h[i][:, k]
+                                                                <= 0))
+            if bad.any():
+                cross_flow[bad, k:] -= delta_c
+                iso_flow[i][bad, k:] -= delta_i
+                reason[bad] = "refused: it would liquidate a pool at once"
+                ok &= ~bad
+        else:
+            sign = 1.0 if e.kind == "deposit" else -1.0
+            if e.kind == "withdraw":
+                avail = np.maximum(0.0, wc + h_cross_upnl_minus_im(run, k))
+                over = e.amount > np.minimum(avail, wc) + 1e-9
+                reason[over] = "more than the available balance"
+                ok &= ~over
+            cross_flow[ok, k:] += sign * e.amount
+        reason[ok] = "done"
+        transfer_log.append({
+            "step": k, "kind": e.kind, "position": e.position, "amount": e.amount,
+            "accepted": bool(ok[0]) if single else ok, "reason": str(reason[0]),
+            "reasons": reason.tolist(),
+        })
+
+    # --- liquidation steps -------------------------------------------------------------------
+    tau = np.full((P, n), T, dtype=int)
+    tau_c = run.first_breach(g_cross()) if cross.any() else np.full(n, T)
+    tau[cross] = tau_c
+    for i in run.iso_idx:
+        tau[i] = run.first_breach(iso_margin(i) + h[i])
+    open_at = steps[None, None, :] <= tau[:, :, None]       # open when the engine looks
+    open_after = steps[None, None, :] < tau[:, :, None]     # still open once the step settled
+
+    # --- settlement of liquidated pools -----------------------------------------------------
+    realized = np.zeros((P, n))
+    forfeited = np.zeros((P, n))
+    payout = np.zeros((P, n))
+    rows = np.arange(n)
+    liq_rate = venue.liquidation_fee_rate
+
+    def settle(members: list[int], wallet_at: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Close ``members`` at steps ``k``; return what the pool keeps (per path)."""
+        hit = k < T
+        kk = np.minimum(k, T - 1)
+        up = np.array([run.upnl[j][rows, kk] for j in members])
+        notl = np.array([run.notional[j][rows, kk] for j in members])
+        mb = wallet_at + up.sum(axis=0)
+        if liq_rate is None:
+            fee = np.maximum(mb, 0.0)
+        else:
+            fee = np.minimum(liq_rate * notl.sum(axis=0), np.maximum(mb, 0.0))
+        keep = np.maximum(mb - fee, 0.0)
+        gap = np.maximum(-mb, 0.0)
+        first = members[0]
+        for j, u in zip(members, up, strict=True):
+            realized[j] = np.where(hit, u, 0.0)
+        forfeited[first] = np.where(hit, fee, 0.0)
+        payout[first] = np.where(hit, gap, 0.0)
+        return np.where(hit, keep, 0.0)
+
+    wc_pre = cross_wallet_pre()
+    cross_members = [i for i in range(P) if cross[i]]
+    cross_wallet = wc_pre.copy()
+    if cross_members:
+        kk = np.minimum(tau_c, T - 1)
+        keep = settle(cross_members, wc_pre[rows, kk], tau_c)
+        after = steps[None, :] >= tau_c[:, None]
+        post = keep[:, None] + cross_flow - cross_flow[rows, kk][:, None]
+        cross_wallet = np.where(after, post, wc_pre)
+    iso_wallet = np.zeros((P, n, T))
+    for i in run.iso_idx:
+        m = iso_margin(i)
+        kk = np.minimum(tau[i], T - 1)
+        keep = settle([i], m[rows, kk], tau[i])
+        iso_wallet[i] = np.where(open_after[i], m, keep[:, None])
+    wallet = cross_wallet + iso_wallet.sum(axis=0)
+
+    upnl_out = np.where(open_at, run.upnl, 0.0)
+    mm_out = np.where(open_at, run.mm, 0.0)
+    im_out = np.where(open_at, run.im, 0.0)
+    notional_out = np.where(open_at, run.notional, 0.0)
+    equity = wallet + np.where(open_after, run.upnl, 0.0).sum(axis=0)
+
+    # --- pools --------------------------------------------------------------------------------
+    c_upnl = upnl_out[cross].sum(axis=0)
+    c_mm = mm_out[cross].sum(axis=0)
+    c_im = im_out[cross].sum(axis=0)
+    c_open = open_at[cross].any(axis=0) if cross.any() else np.zeros((n, T), bool)
+    margin_balance = np.where(c_open, wc_pre + c_upnl, np.nan) if cross.any() else wc_pre * 0
+    margin_ratio = np.where(c_open, ratio(c_mm, wc_pre + c_upnl), np.nan if cross.any() else 0.0)
+    available = np.maximum(0.0, cross_wallet + c_upnl - c_im)
+    pool_mb = np.full((P, n, T), np.nan)
+    pool_mm = np.full((P, n, T), np.nan)
+    pool_ratio = np.full((P, n, T), np.nan)
+    iso_margin_out = np.zeros((P, n, T))
+    for i in range(P):
+        if cross[i]:
+            pool_mb[i] = margin_balance
+            pool_mm[i] = np.where(c_open, c_mm, np.nan)
+            pool_ratio[i] = margin_ratio
+        else:
+            m = iso_margin(i)
+            iso_margin_out[i] = np.where(open_at[i], m, iso_wallet[i])
+            mb = m + run.upnl[i]
+            pool_mb[i] = np.where(open_at[i], mb, np.nan)
+            pool_mm[i] = np.where(open_at[i], run.mm[i], np.nan)
+            pool_ratio[i] = np.where(open_at[i], ratio(run.mm[i], mb), np.nan)
+
+    # --- liquidation and bankruptcy prices ---------------------------------------------------
+    lp = np.full((P, n, T), np.nan)
+    bp = np.full((P, n, T), np.nan)
+    if prices:
+        for sym in book.symbols:
+            legs = tuple(i for i in cross_members if account.positions[i].symbol == sym)
+            if legs:
+                others = [j for j in cross_members if j not in legs]
+                k_mm = wc_pre + (h[others].sum(axis=0) if others else 0.0)
+                k_b = wc_pre + (run.upnl[others].sum(axis=0) if others else 0.0)
+                mark = X[sym]
+                price, _ = book.solve(legs, k_mm, mark)
+                bprice, _ = book.solve(legs, k_b, mark, with_mm=False)
+                for i in legs:
+                    lp[i] = np.where(open_at[i], price, np.nan)
+                    bp[i] = np.where(open_at[i], bprice, np.nan)
+        for i in run.iso_idx:
+            m = iso_margin(i)
+            mark = X[account.positions[i].symbol]
+            price, _ = book.solve((i,), m, mark)
+            bprice, _ = book.solve((i,), m, mark, with_mm=False)
+            lp[i] = np.where(open_at[i], price, np.nan)
+            bp[i] = np.where(open_at[i], bprice, np.nan)
+
+    liquidated_at = np.where(tau < T, tau, -1)
+    # funding actually paid: cumulative funding up to the last step the position was open
+    last = np.minimum(tau, T - 1)
+    funding_paid = np.take_along_axis(cum_f, last[..., None], axis=-1)[..., 0]
+    iso_fund = np.where(open_at, cum_f, np.take_along_axis(cum_f, last[..., None], -1))
+    cross_fund = iso_fund[cross].sum(axis=0) if cross.any() else np.zeros((n, T))
+
+    def sq(a: np.ndarray, pos_axis: bool) -> np.ndarray:
+        if not single:
+            return a
+        return a[:, 0] if pos_axis else a[0]
+
+    marks_out = {sym: (a[0] if single else a) for sym, a in X.items()}
+    lasts = None
+    if last_prices is not None:
+        lasts = {s: np.asarray(v, dtype=float) for s, v in last_prices.items()}
+    return SimulationResult(
+        account=account, marks=marks_out, times=t_arr,
+        wallet_balance=sq(wallet, False), equity=sq(equity, False),
+        unrealized_pnl=sq(upnl_out, True), notional=sq(notional_out, True),
+        maintenance_margin=sq(mm_out, True), initial_margin=sq(im_out, True),
+        margin_balance=sq(margin_balance, False), margin_ratio=sq(margin_ratio, False),
+        cross_wallet=sq(cross_wallet, False), isolated_margin=sq(iso_margin_out, True),
+        pool_margin_balance=sq(pool_mb, True), pool_maintenance_margin=sq(pool_mm, True),
+        pool_margin_ratio=sq(pool_ratio, True), available_balance=sq(available, False),
+        liquidation_price=sq(lp, True), bankruptcy_price=sq(bp, True),
+        liquidated_at=sq(liquidated_at, True), realized_pnl=sq(realized, True),
+        funding_paid=sq(funding_paid, True),
+        fees_paid=np.float64(fee_total) if single else np.full(n, fee_total),
+        forfeited=sq(forfeited, True), insurance_payout=sq(payout, True),
+        transfer_log=transfer_log, last_prices=lasts,
+        _cross_funding=sq(cross_fund, False),
+        _cross_transfers=sq(cross_flow, False),
+        _cross_fees=sq(np.full((n, T), fee_total), False),
+        _iso_funding=sq(iso_fund, True), _iso_transfers=sq(iso_flow, True),
+        single=single,
+    )
+
+
+def h_cross_upnl_minus_im(run: _Run, k: int) -> np.ndarray:
+    """Cross uPnL minus cross initial margin at step ``k`` (per path)."""
+    if not run.cross.any():
+        return np.zeros(run.n)
+    c = run.cross
+    return (run.upnl[c][:, :, k] - run.im[c][:, :, k]).sum(axis=0)  # type: ignore[no-any-return]
+
+
+def compare_modes(
+    account: Account,
+    paths: Mapping[str, Any],
+    *,
+    allocation: Sequence[float] | None = None,
+    **kwargs: Any,
+) -> dict[str, SimulationResult]:
+    """The same scenario with every position cross, and with every position isolated.
+
+    Isolated margins are each position's initial margin, or ``allocation``. Scheduled
+    ``add_margin`` / ``remove_margin`` events only apply to the isolated run.
+
+    Examples
+    --------
+    >>> from margin_widgets.core import Account, Position, RiskTiers, Venue, compare_modes
+    >>> acct = Account(Venue("demo", tiers=RiskTiers.flat(0.004)), 10_000,
+    ...                [Position("BTCUSDT", "long", 1, 60_000, leverage=10)])
+    >>> both = compare_modes(acct, {"BTCUSDT": [60_000, 55_000, 53_000]})  # iso LP 54,216.87
+    >>> int(both["cross"].liquidated_at[0]), int(both["isolated"].liquidated_at[0])
+    (-1, 2)
+    """
+    events = list(kwargs.pop("events", ()))
+    cross_events = [e for e in events
+                    if _as_event(e).kind not in ("add_margin", "remove_margin")]
+    return {
+        "cross": simulate(account.with_mode("cross"), paths, events=cross_events, **kwargs),
+        "isolated": simulate(account.with_mode("isolated", allocation), paths, events=events,
+                             **kwargs),
+    }
+
+
+ATTRIBUTION_PARTS = ("other positions' PnL", "other positions' maintenance margin", "funding",
+                     "fees", "margin transfers", "bracket change")
+
+
+def attribute(result: SimulationResult, i: int, t1: int, t2: int,
+              path: int = 0) -> dict[str, float]:
+    """Why position ``i``'s liquidation price moved between steps ``t1`` and ``t2``.
+
+    The move is split into the parts of ``K`` (the pool's wallet plus the other positions'
+    uPnL minus their maintenance margin) that changed, each evaluated with the bracket that
+    held at ``t1``, plus a bracket change term; the parts add up to the total move exactly.
+
+    Returns
+    -------
+    dict
+        Price change per part, and ``"total"``.
+    """
+    acct = result.account
+    acct._check_index(i)
+    T = result.steps
+    for t in (t1, t2):
+        if not 0 <= t < T:
+            raise MarginInputError(f"step {t} is outside the path (0..{T - 1})")
+    lp = result._path(result.liquidation_price, path, True)[i]
+    if not (np.isfinite(lp[t1]) and np.isfinite(lp[t2])):
+        raise MarginInputError("the position has no liquidation price at one of those steps")
+    book = acct.book
+    p = acct.positions[i]
+    if p.mode == "cross":
+        legs = tuple(j for j in acct.cross_indices if acct.positions[j].symbol == p.symbol)
+        others = [j for j in acct.cross_indices if j not in legs]
+        upnl = result._path(result.unrealized_pnl, path, True)
+        mm = result._path(result.maintenance_margin, path, True)
+        fund = result._path(result._cross_funding, path, False)
+        transfers = result._path(result._cross_transfers, path, False)
+        fees = result._path(result._cross_fees, path, False)
+
+        def parts(t: int) -> list[float]:
+            return [float(upnl[others, t].sum()), -float(mm[others, t].sum()), -float(fund[t]),
+                    -float(fees[t]), float(transfers[t])]
+    else:
+        legs = (i,)
+        fund_i = result._path(result._iso_funding, path, True)[i]
+        tr_i = result._path(result._iso_transfers, path, True)[i]
+
+        def parts(t: int) -> list[float]:
+            return [0.0, 0.0, -float(fund_i[t]), 0.0, float(tr_i[t])]
+
+    base = (acct.cross_wallet if p.mode == "cross" else float(acct.isolated_margins[i]))
+    k1 = base + sum(parts(t1))
+    mark1 = float(result._path(result.marks[p.symbol], path, False)[t1])
+    _, seg = book.solve(legs, k1, mark1)
+    seg_obj = book.segments(legs)[int(seg)]
+
+    def fixed(k: float) -> float:
+        xr = -(k + seg_obj.B0) / seg_obj.A
+        return float(book.price(xr))
+
+    a, b = parts(t1), parts(t2)
+    out: dict[str, float] = {}
+    k = k1
+    prev = fixed(k)
+    start = prev
+    for name, d in zip(ATTRIBUTION_PARTS[:5], np.subtract(b, a), strict=True):
+        k += float(d)
+        now = fixed(k)
+        out[name] = now - prev
+        prev = now
+    out["bracket change"] = float(lp[t2]) - prev
+    out["total"] = float(lp[t2]) - float(lp[t1])
+    # the closed form at t1 reproduces the engine's own price
+    assert abs(start - float(lp[t1])) <= 1e-6 * max(1.0, abs(start))
+    return out
