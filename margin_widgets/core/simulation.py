@@ -199,17 +199,17 @@ class SimulationResult:
     liquidated_at: np.ndarray
     realized_pnl: np.ndarray
     funding_paid: np.ndarray
-    fees_paid: np.ndarray
+    fees_paid: Any
     forfeited: np.ndarray
     insurance_payout: np.ndarray
     transfer_log: list[dict[str, Any]]
     last_prices: dict[str, np.ndarray] | None = None
     # cumulative flows per step, for attribution: (n, T) or (P, n, T)
-    _cross_funding: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
-    _cross_transfers: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
-    _cross_fees: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
-    _iso_funding: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
-    _iso_transfers: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    _cross_funding: Any = field(default=None, repr=False)
+    _cross_transfers: Any = field(default=None, repr=False)
+    _cross_fees: Any = field(default=None, repr=False)
+    _iso_funding: Any = field(default=None, repr=False)
+    _iso_transfers: Any = field(default=None, repr=False)
     single: bool = True
 
     @property
@@ -400,8 +400,7 @@ def simulate(
                 raise MarginInputError(
                     f"a {e.kind} event targets position #{e.position + 1}, which is cross")
     if funding_every is not None:
-        funding_every = int(funding_every)
-        if funding_every < 1:
+        if int(funding_every) < 1:
             raise MarginInputError("funding_every must be a positive number of steps")
     if times is None:
         t_arr = np.arange(T)
@@ -418,7 +417,7 @@ def simulate(
     # --- funding: s * N * rate at funding steps -------------------------------------------
     cum_f = np.zeros((P, n, T))
     if funding_every is not None:
-        is_f = (steps % funding_every == 0) & (steps > 0)
+        is_f = (steps % int(funding_every) == 0) & (steps > 0)
         for i, p in enumerate(account.positions):
             r = _rate_array(funding_rate, p.symbol, T) * is_f
             if r.any():
@@ -456,8 +455,8 @@ def simulate(
         ok = np.ones(n, bool)
         reason = np.full(n, "", dtype=object)
         if e.kind in ("add_margin", "remove_margin"):
-            i = e.position
-            assert i is not None
+            assert e.position is not None
+            i = int(e.position)
             m = iso_margin(i)
             alive = run.first_breach(m + h[i], k) >= k
             reason[~alive] = "the position was already liquidated"
@@ -657,7 +656,7 @@ def h_cross_upnl_minus_im(run: _Run, k: int) -> np.ndarray:
     if not run.cross.any():
         return np.zeros(run.n)
     c = run.cross
-    return (run.upnl[c][:, :, k] - run.im[c][:, :, k]).sum(axis=0)  # type: ignore[no-any-return]
+    return (run.upnl[c][:, :, k] - run.im[c][:, :, k]).sum(axis=0)
 
 
 def compare_modes(

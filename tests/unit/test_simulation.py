@@ -160,7 +160,8 @@ def scenarios(draw):
     nominal = 0.0
     for _ in range(draw(st.integers(1, 3))):
         entry = draw(st.floats(20_000, 60_000))
-        qty = draw(st.floats(0.1, 3)) if contract == "linear" else float(draw(st.integers(50, 2000)))
+        qty = (draw(st.floats(0.1, 3)) if contract == "linear"
+               else float(draw(st.integers(50, 2000))))
         lev = draw(st.floats(2, 50))
         positions.append(Position(sym, draw(st.sampled_from(["long", "short"])), qty, entry, lev,
                                   draw(st.sampled_from(["cross", "isolated"])),
