@@ -28,3 +28,8 @@ from .simulation import (  # noqa: E402
 
 __all__ += ["Event", "SimulationResult", "TransferEvent", "attribute", "compare_modes",
             "simulate"]
+from .montecarlo import MonteCarloCancelled, MonteCarloResult, monte_carlo  # noqa: E402
+from .scenario import PRESETS, PathSpec, Scenario  # noqa: E402
+
+__all__ += ["MonteCarloCancelled", "MonteCarloResult", "monte_carlo", "PRESETS", "PathSpec",
+            "Scenario"]

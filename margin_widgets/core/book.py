@@ -153,10 +153,75 @@ class Book:
         key = ("arrays", legs, with_mm)
         cache = self._segment_cache
         if key not in cache:
-            segs = self.segments(legs, with_mm)
-            cache[key] = tuple(np.array([getattr(g, f) for g in segs], dtype=float)
-                               for f in ("A", "B0", "lo", "hi"))
+            if len(legs) == 1 and with_mm and not self.entry_basis:
+                # one leg at the mark: segment b is exactly bracket b (the common case, fast)
+                j = legs[0]
+                t, u = self.tiers[j], float(self.u[j])
+                su = float(self.sigma[j]) * u
+                A = su - u * (t.mmrs + self.extra)
+                B0 = -su * float(self.xE[j]) + t.cums
+                lo = t.floors / u
+                hi = np.append(t.floors[1:] / u, np.inf)
+                cache[key] = (A, B0, lo, hi)
+            else:
+                segs = self.segments(legs, with_mm)
+                cache[key] = tuple(np.array([getattr(g, f) for g in segs], dtype=float)
+                                   for f in ("A", "B0", "lo", "hi"))
         return cache[key]
+
+    def _monotone(self, legs: tuple[int, ...]) -> bool:
+        """All legs on one side: every segment's slope has that side's sign, one root."""
+        return len({float(np.sign(self.sigma[j])) for j in legs}) == 1
+
+    def _solve_monotone(
+        self, A: np.ndarray, B0: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+        K: np.ndarray, mark: np.ndarray, shape: tuple[int, ...],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Start in the segment of the mark, solve, move to the root's segment; repeat.
+
+        ``g`` is monotone and piecewise linear, so each step lands closer to the one root and
+        the loop ends after at most as many steps as there are segments (usually one or two).
+        """
+        Kb = np.broadcast_to(K, shape)
+        xm = np.broadcast_to(self.x(mark), shape)
+        n_seg = len(A)
+        seg = np.clip(np.searchsorted(lo, xm, side="right") - 1, 0, n_seg - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for _ in range(n_seg + 1):
+                root = -(Kb + B0[seg]) / A[seg]
+                new = np.clip(np.searchsorted(lo, root, side="right") - 1, 0, n_seg - 1)
+                if np.array_equal(new, seg):
+                    break
+                seg = new
+            ok = (root > 0) & np.isfinite(root)
+            price = np.where(ok, self.price(np.where(ok, root, 1.0)), np.nan)
+        return price, np.where(ok, seg, -1)
+
+    def _solve_scan(
+        self, A: np.ndarray, B0: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+        K: np.ndarray, mark: np.ndarray, shape: tuple[int, ...],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every segment's candidate root; keep the valid one nearest the mark."""
+        # drop segments that no value of K can put a root in (most of a long tier table)
+        kmin, kmax = float(np.min(K)), float(np.max(K))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r1, r2 = -(kmin + B0) / A, -(kmax + B0) / A
+        rlo, rhi = np.minimum(r1, r2), np.maximum(r1, r2)
+        keep = np.flatnonzero((A != 0) & (rhi >= lo * (1 - 1e-12)) & (rlo <= hi * (1 + 1e-12))
+                              & (rhi > 0))
+        if keep.size == 0:
+            return np.full(shape, np.nan), np.full(shape, -1)
+        ex = (-1,) + (1,) * len(shape)
+        A_, B_, lo_, hi_ = (a[keep].reshape(ex) for a in (A, B0, lo, hi))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = -(K + B_) / A_
+            ok = (A_ != 0) & (root > 0) & (root >= lo_ * (1 - 1e-12)) & (root < hi_ * (1 + 1e-12))
+            price = self.price(root)
+            dist = np.where(ok, np.abs(price - mark), np.inf)
+        k = np.argmin(dist, axis=0)
+        best = np.take_along_axis(price, k[None], axis=0)[0]
+        found = np.isfinite(np.take_along_axis(dist, k[None], axis=0)[0])
+        return np.where(found, best, np.nan), np.where(found, keep[k], -1)
 
     def solve(
         self, legs: tuple[int, ...], K: Any, mark: Any, with_mm: bool = True
@@ -185,18 +250,11 @@ class Book:
         K = np.asarray(K, dtype=float)
         mark = np.asarray(mark, dtype=float)
         shape = np.broadcast_shapes(K.shape, mark.shape)
-        arr = self._segment_arrays(legs, with_mm)
-        A, B0, lo, hi = (a.reshape((-1,) + (1,) * len(shape)) for a in arr)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            root = -(K + B0) / A                      # one candidate per segment
-            ok = (A != 0) & (root > 0) & (root >= lo * (1 - 1e-12)) & (root < hi * (1 + 1e-12))
-            price = self.price(root)
-            dist = np.where(ok, np.abs(price - mark), np.inf)
-        k = np.argmin(dist, axis=0)
-        best = np.take_along_axis(price, k[None], axis=0)[0]
-        found = np.isfinite(np.take_along_axis(dist, k[None], axis=0)[0])
-        best = np.where(found, best, np.nan)
-        best_seg = np.where(found, k, -1)
+        A, B0, lo, hi = self._segment_arrays(legs, with_mm)
+        if len(A) == 1 or self._monotone(legs):
+            best, best_seg = self._solve_monotone(A, B0, lo, hi, K, mark, shape)
+        else:
+            best, best_seg = self._solve_scan(A, B0, lo, hi, K, mark, shape)
         if best.ndim == 0:
             return best[()], best_seg[()]
         return best, best_seg
