@@ -342,11 +342,12 @@ class Scenario:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             d = zlib.decompressobj()
             text = d.decompress(raw, MAX_JSON_BYTES)
-            if d.unconsumed_tail:
-                raise MarginInputError("the shared scenario is too large")
+            too_large = bool(d.unconsumed_tail)
         except (ValueError, zlib.error):
             raise MarginInputError("the shared link is damaged: its scenario cannot be "
                                    "read") from None
+        if too_large:
+            raise MarginInputError("the shared scenario is too large")
         return cls.from_json(text)
 
 
@@ -364,12 +365,12 @@ PRESETS: dict[str, Scenario] = {
         description="A 10x BTC long while the price slides 20 %: isolated is liquidated, "
                     "cross survives on the whole wallet.",
         positions=(Position("BTCUSDT", "long", 1, 60_000, 10, "isolated"),),
-        paths={"BTCUSDT": _pw((0, 60_000), (150, 58_500), (300, 53_000), (420, 49_500),
-                              (499, 51_000))},
+        paths={"BTCUSDT": _pw((0, 60_000), (150, 58_500), (300, 53_000), (420, 51_500),
+                              (499, 55_000))},
         steps=500,
     ),
     "hedged_pair": Scenario(
-        title="Hedged pair", venue="binance_usdm", wallet_balance=5_000,
+        title="Hedged pair", venue="binance_usdm", wallet_balance=8_000,
         description="Long BTC, short ETH of similar size: a market-wide fall hurts one leg and "
                     "helps the other; cross nets them, isolated does not.",
         positions=(Position("BTCUSDT", "long", 0.5, 60_000, 10, "cross"),
@@ -418,8 +419,8 @@ PRESETS: dict[str, Scenario] = {
         wallet_balance=1_000, fees=False,
         description="The dYdX v4 documentation's cross example (its MMF of 5 % for ETH is the "
                     "docs' own; the preset's ETH tier is Large-Cap 3 %).",
-        positions=(Position("ETH-USD", "short", 1.5, 3_000, 5, "cross"),
-                   Position("STRK-USD", "long", 1_000, 1.75, 5, "cross")),
+        positions=(Position("ETH-USD", "short", 1.5, 3_000, 10, "cross"),
+                   Position("STRK-USD", "long", 1_000, 1.75, 10, "cross")),
         paths={"ETH-USD": _lin(3_000, 3_600), "STRK-USD": PathSpec("constant", {"price": 1.75})},
         steps=300,
     ),
