@@ -1,0 +1,118 @@
+"""The standalone web apps (served by Voila from ``voila_apps/``), one function each.
+
+Every app notebook is a title, a paragraph of guidance and one line, e.g.
+``from margin_widgets.apps import margin_lab; margin_lab()``. The functions here build the
+dashboard with a default scenario that already shows a liquidation, restore a scenario from the
+page's query string (``?scenario=...``, made by the app's *Share link* button), and never let
+a traceback reach the visitor: anything unexpected becomes a short message on the page.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+
+from .charts.style import CSS
+from .core.errors import MarginInputError
+
+__all__ = ["margin_lab", "cross_vs_isolated", "liquidation_calculator", "monte_carlo",
+           "venue_compare", "page_query"]
+
+log = logging.getLogger(__name__)
+
+
+def page_query() -> str:
+    """The query string of the page that opened this kernel ("" outside Voila).
+
+    With preheated kernels the notebook runs before any visitor arrives, so the query string
+    must be asked for (``voila.utils.get_query_string``), not read from the environment.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") != "False" or "QUERY_STRING" in os.environ:
+        try:
+            from voila.utils import get_query_string
+
+            return get_query_string() or ""
+        except Exception:  # pragma: no cover - only inside a broken voila
+            log.exception("could not read the query string")
+            return ""
+    return ""
+
+
+def _message(text: str, kind: str = "error") -> W.HTML:
+    return W.HTML(f"<div class='mw-{kind}'>{html.escape(text)}</div>")
+
+
+def _app(build: Callable[[], Any], *, shareable: bool) -> W.Widget:
+    """Build an app; restore a shared scenario; turn any failure into a message."""
+    try:
+        dashboard = build()
+    except Exception:
+        log.exception("app failed to start")
+        return W.VBox([W.HTML(CSS), _message(
+            "Sorry, this app could not start. Reload the page; if it happens again, "
+            "the server log has the details.")])
+    parts: list[W.Widget] = [W.HTML(CSS), dashboard]
+    notice = W.HTML()
+    notice.add_class("mw-query-message")
+    if shareable:
+        from .widgets.sharing import ScenarioIO, query_scenario
+
+        io = ScenarioIO(dashboard)
+        parts.append(io)
+        try:
+            scenario = query_scenario(page_query())
+            if scenario is not None:
+                dashboard.set_scenario(scenario)
+                notice.value = (f"<div class='mw-ok'>Opened the shared scenario "
+                                f"“{html.escape(scenario.title or 'untitled')}”.</div>")
+        except MarginInputError as exc:
+            notice.value = (f"<div class='mw-error'>The shared link could not be used: "
+                            f"{html.escape(str(exc))}. Showing the default scenario.</div>")
+        except Exception:
+            log.exception("shared scenario failed")
+            notice.value = ("<div class='mw-error'>The shared link could not be used. "
+                            "Showing the default scenario.</div>")
+    parts.insert(1, notice)
+    box = W.VBox(parts)
+    box.add_class("mw-app")
+    return box
+
+
+def margin_lab() -> W.Widget:
+    """The Margin Lab: every quantity of one scenario along its price path."""
+    from .widgets.lab import MarginLab
+
+    return _app(MarginLab, shareable=True)
+
+
+def cross_vs_isolated() -> W.Widget:
+    """The same scenario, every position cross vs every position isolated."""
+    from .widgets.compare import CrossVsIsolated
+
+    return _app(CrossVsIsolated, shareable=True)
+
+
+def liquidation_calculator() -> W.Widget:
+    """The exchange-calculator view of one position, with the formula explained."""
+    from .widgets.calculator import LiquidationCalculator
+
+    return _app(LiquidationCalculator, shareable=False)
+
+
+def monte_carlo() -> W.Widget:
+    """Probability of liquidation over thousands of paths, cross against isolated."""
+    from .widgets.montecarlo import MonteCarloExplorer
+
+    return _app(MonteCarloExplorer, shareable=True)
+
+
+def venue_compare() -> W.Widget:
+    """One position on every venue: why the liquidation prices differ."""
+    from .widgets.venues import VenueComparison
+
+    return _app(VenueComparison, shareable=False)
