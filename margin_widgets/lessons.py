@@ -72,7 +72,8 @@ BINANCE = venues["binance_usdm"]
 
 
 def _one_long(mode: str = "cross", wallet: float = 10_000, lev: float = 10) -> Account:
-    return Account(BINANCE, wallet, [Position("BTCUSDT", "long", 1, 60_000, lev, mode)])
+    pos = Position("BTCUSDT", "long", 1, 60_000, lev, mode)  # type: ignore[arg-type]
+    return Account(BINANCE, wallet, [pos])
 
 
 def _pair() -> Account:
