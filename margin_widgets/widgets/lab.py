@@ -1,0 +1,260 @@
+"""The Margin Lab: one scenario, every control, live charts and the numbers at a step.
+
+>>> from margin_widgets.widgets import MarginLab
+>>> lab = MarginLab()            # displays itself in a notebook (it is a widget)
+>>> lab.wallet_input.value = 8_000          # one engine run, every chart follows
+>>> lab.time_slider.value = 300             # no engine run: cursor and numbers follow
+
+Layout (PRODUCT.md, "The Margin Lab screen"): title, scenario and mode on top; account
+controls and positions below; the price chart (with the draggable path points) over three
+small charts (balances, PnL, margin) on the left, the numbers at the scrubbed step on the
+right; the time scrubber at the bottom. Boxes wrap, so a narrow screen gets one column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from ipywidgets import Checkbox, HBox, Layout, ToggleButtons, VBox
+
+from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
+from ..charts.views import ResultView, result_view
+from ..core import paths as core_paths
+from ..core.errors import MarginInputError
+from ..core.scenario import PRESETS, Scenario
+from ..core.simulation import SimulationResult
+from .base import EditContext, ScenarioDashboard, run_scenario
+from .controls import (
+    AccountControls,
+    PathEditor,
+    PositionsEditor,
+    ScenarioPicker,
+    TimeScrubber,
+    _drop_cross_events,
+)
+from .numbers import NumbersPanel
+
+__all__ = ["MarginLab", "default_lab_scenario", "mode_edit"]
+
+PRICE_POINTS = 1400
+"""Points per line of the wide price chart (about twice its width in pixels)."""
+SMALL_POINTS = 500
+"""Points per line of the small charts."""
+
+
+def default_lab_scenario() -> Scenario:
+    """``PRESETS["winner_and_loser"]`` with every position isolated.
+
+    In isolated mode the BTC long is liquidated on the path, so the first screen shows a
+    liquidation; switching the mode to Cross shows the ETH short's profit keeping it alive.
+    """
+    base = PRESETS["winner_and_loser"]
+    positions = tuple(p.with_(mode="isolated", isolated_margin=None) for p in base.positions)
+    return base.replace(
+        positions=positions,
+        description=base.description + " Every position starts isolated: switch Mode to "
+                                       "Cross to compare.")
+
+
+def mode_edit(mode: str) -> Any:
+    """An edit that puts every position in ``mode`` (``Account.with_mode`` semantics)."""
+    def edit(ctx: EditContext) -> Scenario:
+        old = ctx.scenario.positions
+        positions = tuple(
+            # a position that becomes isolated gets its initial margin, as with_mode gives
+            # it; left unset, it keeps following the leverage slider
+            p.with_(isolated_margin=None) if p.mode == "isolated" and o.mode == "cross" else p
+            for p, o in zip(ctx.scenario.account().with_mode(mode).positions, old, strict=True))
+        return ctx.scenario.replace(positions=positions,
+                                    events=_drop_cross_events(positions, ctx.scenario.events))
+    return edit
+
+
+class MarginLab(ScenarioDashboard):
+    """Every control of a scenario, live charts and the numbers at the scrubbed step.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        Default: :func:`default_lab_scenario` (a liquidation happens on the path).
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The current (committed) scenario.
+    result : SimulationResult
+        Its simulation; scrubbing reads it, never re-runs it.
+    account_controls : AccountControls
+        With ``venue_dropdown``, ``wallet_input``, ``fees_checkbox``, ``funding_rate_input``,
+        ``funding_interval_input`` (also reachable directly on the lab).
+    scenario_picker : ScenarioPicker
+    mode_toggle : ToggleButtons
+        Cross | Isolated for every position at once (none selected when mixed).
+    positions_editor : PositionsEditor
+    leverage_sliders : list of FloatSlider
+    path_editor : PathEditor
+        Its ``control_points`` live on the price chart.
+    last_price_checkbox : Checkbox
+        Show a last-price path with wicks (liquidation still uses the mark).
+    price_chart, balance_chart, pnl_chart, margin_chart : charts
+    price_figure, balance_figure, pnl_figure, margin_figure : bqplot.Figure
+    numbers : NumbersPanel
+    time_scrubber : TimeScrubber
+    time_slider : IntSlider
+    error_box, status : HTML
+    recompute_count : int
+    """
+
+    def __init__(self, scenario: Scenario | None = None) -> None:
+        scenario = default_lab_scenario() if scenario is None else scenario
+        super().__init__(scenario, title="Margin Lab", css_class="mw-margin-lab",
+                         layout=Layout(width="100%", max_width="1280px"))
+        self.account_controls = AccountControls(on_edit=self.propose)
+        self.venue_dropdown = self.account_controls.venue_dropdown
+        self.wallet_input = self.account_controls.wallet_input
+        self.fees_checkbox = self.account_controls.fees_checkbox
+        self.funding_rate_input = self.account_controls.funding_rate_input
+        self.funding_interval_input = self.account_controls.funding_interval_input
+        self.scenario_picker = ScenarioPicker(on_load=self.set_scenario, show_description=False)
+        self.mode_toggle = ToggleButtons(
+            options=[("Cross", "cross"), ("Isolated", "isolated")], value=None,
+            description="Mode", style={"description_width": "initial", "button_width": "84px"},
+            tooltip="Put every position in cross or in isolated mode",
+            tooltips=["Every position backed by the shared cross wallet",
+                      "Every position backed only by its own isolated margin"])
+        self.mode_toggle.add_class("mw-mode-toggle")
+        self.mode_toggle.observe(self._on_mode, names="value")
+        self.positions_editor = PositionsEditor(on_edit=self.propose)
+
+        self.price_chart = PriceChart()
+        self.balance_chart = BalanceChart()
+        self.pnl_chart = PnlChart()
+        self.margin_chart = MarginChart()
+        self.price_figure = self.price_chart.figure
+        self.balance_figure = self.balance_chart.figure
+        self.pnl_figure = self.pnl_chart.figure
+        self.margin_figure = self.margin_chart.figure
+        self.charts = [self.price_chart, self.balance_chart, self.pnl_chart, self.margin_chart]
+        self.path_editor = PathEditor(on_edit=self.propose, x_scale=self.price_chart.x_scale,
+                                      y_scale=self.price_chart.y_scale,
+                                      on_symbol=self.guarded(self._on_symbol, "symbol"))
+        self.price_chart.add_overlay(self.path_editor.control_points)
+        self.last_price_checkbox = Checkbox(
+            value=False, description="last price (wicks)", indent=False,
+            tooltip="Also draw a last-traded price with brief wicks: liquidation uses the "
+                    "mark, so a wick alone does not liquidate", layout=Layout(width="160px"))
+        self.last_price_checkbox.observe(lambda _c: self.request_recompute(), names="value")
+        self.numbers = NumbersPanel()
+        self.time_scrubber = TimeScrubber(on_scrub=self.guarded(self._scrub, "scrub"),
+                                          steps=scenario.steps)
+        self.time_slider = self.time_scrubber.slider
+        self.play = self.time_scrubber.play
+
+        self.path_editor.add_to_row(self.last_price_checkbox)
+        self.scenario_picker.description_html.add_class("mw-scenario-caption")
+        for chart in (self.balance_chart, self.pnl_chart, self.margin_chart):
+            chart.widget.layout.flex = "1 1 270px"
+            chart.widget.layout.width = "auto"
+        header = HBox([self.title_html, self.scenario_picker, self.mode_toggle],
+                      layout=Layout(flex_flow="row wrap", align_items="center", width="100%",
+                                    justify_content="space-between"))
+        small = HBox([self.balance_chart.widget, self.pnl_chart.widget,
+                      self.margin_chart.widget],
+                     layout=Layout(flex_flow="row wrap", width="100%"))
+        left = VBox([self.price_chart.widget, self.path_editor, small],
+                    layout=Layout(flex="1 1 620px", min_width="320px"))
+        right = VBox([self.numbers], layout=Layout(flex="0 1 360px", min_width="300px"))
+        main = HBox([left, right], layout=Layout(flex_flow="row wrap", width="100%",
+                                                 align_items="flex-start"))
+        main.add_class("mw-lab-main")
+        self.children = (self.css, header, self.scenario_picker.description_html,
+                         self.account_controls, self.positions_editor, self.error_box, main,
+                         self.time_scrubber, self.status)
+
+        scenario.account()  # a bad scenario given in code raises here, as in the core
+        with self.batch():
+            self.propose(scenario)
+        if self.result is None:
+            raise MarginInputError(self.error_message or "the scenario could not be run")
+        self.status.value = ""
+
+    # -- engine -----------------------------------------------------------------------------
+    def _run(self, scenario: Scenario) -> SimulationResult:
+        paths = self.path_cache.paths(scenario)
+        last = None
+        if self.last_price_checkbox.value:
+            last = {s: core_paths.with_wicks(p, seed=7) for s, p in paths.items()}
+        return run_scenario(scenario, paths, last_prices=last)
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        """The scrubbed step."""
+        return int(self.time_slider.value)
+
+    @property
+    def leverage_sliders(self) -> list[Any]:
+        """Leverage slider of every position row."""
+        return self.positions_editor.leverage_sliders
+
+    @property
+    def position_rows(self) -> list[Any]:
+        """The position rows (each with role-named controls)."""
+        return self.positions_editor.rows
+
+    def _sync_controls(self) -> None:
+        s = self.scenario
+        self.account_controls.show(s)
+        self.positions_editor.show(s)
+        self.path_editor.show(s, self.result)
+        self.scenario_picker.show(s)
+        modes = {p.mode for p in s.positions}
+        value = modes.pop() if len(modes) == 1 else None
+        if self.mode_toggle.value != value:
+            self.mode_toggle.value = value
+        self.time_scrubber.set_steps(s.steps)
+
+    def _on_mode(self, change: dict[str, Any]) -> None:
+        mode = change["new"]
+        if mode is None or self.is_syncing:
+            return
+        self.propose(mode_edit(mode), f"every position {mode}")
+
+    # -- drawing ------------------------------------------------------------------------------
+    def price_view(self) -> ResultView:
+        """The result decimated for the price chart of the selected symbol."""
+        sym = self.path_editor.symbol
+        res = self.result
+        basis = [np.asarray(res.marks[sym])] if sym in res.marks else None
+        return result_view(res, n_out=PRICE_POINTS, basis=basis)
+
+    def small_view(self) -> ResultView:
+        """The result decimated for the small charts."""
+        return result_view(self.result, n_out=SMALL_POINTS)
+
+    def _render(self) -> None:
+        res = self.result
+        sym = self.path_editor.symbol
+        if sym not in res.marks:
+            sym = next(iter(res.marks))
+        self.price_chart.update(self.price_view(), sym)
+        small = self.small_view()
+        self.balance_chart.update({"": small})
+        self.pnl_chart.update(small)
+        self.margin_chart.update(small)
+        self._scrub(self.step)
+
+    def _on_symbol(self, symbol: str) -> None:
+        if self.result is None:
+            return
+        self.path_editor.show(self.scenario, self.result)
+        self.price_chart.update(self.price_view(), symbol)
+
+    def _scrub(self, step: int) -> None:
+        if self.result is None:
+            return
+        t = int(min(max(0, step), self.result.steps - 1))
+        for chart in self.charts:
+            chart.set_cursor(t)
+        self.numbers.update(self.result, t)

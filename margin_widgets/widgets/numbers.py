@@ -1,0 +1,242 @@
+"""The numbers at the scrubbed step, each with its unit and an (i) definition.
+
+Everything shown is read from the engine's result at that step (``result.equity[t]``,
+``result.liquidation_price[i, t]``, ...): scrubbing never runs the engine.
+
+The liquidation-price explanation comes from ``Account.explain`` on the account *as it stands
+at that step* (:func:`~margin_widgets.widgets.base.account_at`): the cross wallet the
+liquidation engine saw there (after fees, funding and margin transfers) and each open
+position's isolated margin at that step. Explaining the starting account at that step's
+marks would be simpler, but its numbers would differ from the chart as soon as funding, fees
+or a transfer moved money; rebuilding the account makes the explained price equal to the
+charted one at every step.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+from ipywidgets import HTML, Dropdown, HBox, Layout, ToggleButton, VBox
+
+from ..charts import style
+from ..core.errors import MarginInputError
+from ..core.simulation import SimulationResult
+from .base import account_at, definition, info_html, log, marks_at
+
+__all__ = ["NumbersPanel"]
+
+OKX_NOTE = ("How OKX, Gate and Phemex print it: margin balance ÷ maintenance margin, the "
+            "reciprocal of the kit's ratio. Liquidation when it falls to 100 %.")
+
+
+def _row(label: str, value: str, term: str = "", css: str = "") -> str:
+    d = definition(term or label)
+    cls = f"mw-v {css}".strip()
+    return (f"<tr><td>{info_html(label, d)}</td><td class='{cls}'>{html.escape(value)}</td>"
+            "</tr>")
+
+
+class NumbersPanel(VBox):
+    """Account and position numbers at one step, and the liquidation price explained.
+
+    Attributes
+    ----------
+    heading : HTML
+        "At step 412 of 2,000".
+    account_table, positions_table : HTML
+    explain_dropdown : Dropdown
+        Which position's liquidation price to explain.
+    show_terms : ToggleButton
+        Shows the explanation's terms, brackets and notes.
+    formula_html, explanation_html : HTML
+    values : dict of str to str
+        The formatted values last shown, by role (``"equity"``, ``"liquidation price #1"``).
+    """
+
+    def __init__(self, *, title: str = "At step", mode: str | None = None) -> None:
+        self.title = title
+        self.mode = mode
+        self.values: dict[str, str] = {}
+        self.step = 0
+        self._result: SimulationResult | None = None
+        self._refreshing = False
+        self.heading = HTML("")
+        self.account_table = HTML("")
+        self.positions_table = HTML("")
+        self.explain_dropdown = Dropdown(
+            options=[], description="Explain", style={"description_width": "initial"},
+            tooltip="Which position's liquidation price to explain, term by term",
+            layout=Layout(width="auto", max_width="260px"))
+        self.show_terms = ToggleButton(
+            value=False, description="show terms", icon="info",
+            tooltip="Show every term of the liquidation-price formula with its value",
+            layout=Layout(width="120px"))
+        self.formula_html = HTML("")
+        self.explanation_html = HTML("")
+        super().__init__(
+            [self.heading, self.account_table, self.positions_table,
+             HBox([self.explain_dropdown, self.show_terms],
+                  layout=Layout(flex_flow="row wrap", align_items="center")),
+             self.formula_html, self.explanation_html],
+            layout=Layout(width="100%", min_width="300px", padding="0 4px"))
+        self.add_class("mw-numbers")
+        if mode:
+            self.add_class(f"mw-{mode}")
+        self.explain_dropdown.observe(self._on_explain, names="value")
+        self.show_terms.observe(self._on_explain, names="value")
+
+    # -- updating ---------------------------------------------------------------------------
+    def _on_explain(self, _change: dict[str, Any]) -> None:
+        if self._refreshing:
+            return
+        try:
+            self._explain()
+        except Exception:  # the panel must never raise into a widget callback
+            log.exception("margin_widgets: explanation failed")
+            self.formula_html.value = ("<div class='mw-muted'>The explanation is not "
+                                       "available here.</div>")
+
+    def update(self, result: SimulationResult, step: int) -> None:
+        """Show ``result`` at ``step`` (no engine run)."""
+        self._result = result
+        T = result.steps
+        t = int(min(max(0, step), T - 1))
+        self.step = t
+        acct = result.account
+        venue = acct.venue
+        cur = acct.currency
+        dec = venue.price_decimals
+        mode_tag = f" — {self.mode}" if self.mode else ""
+        heading = (f"<div class='mw-section'>{html.escape(self.title)} {t:,} of "
+                   f"{T - 1:,}{html.escape(mode_tag)}</div>")
+        if self.heading.value != heading:
+            self.heading.value = heading
+        v: dict[str, str] = {}
+        v["wallet balance"] = style.fmt_money(result.wallet_balance[t], cur)
+        v["equity"] = style.fmt_money(result.equity[t], cur)
+        v["unrealized pnl"] = style.fmt_money(np.sum(result.unrealized_pnl[:, t]), cur)
+        v["maintenance margin"] = style.fmt_money(np.sum(result.maintenance_margin[:, t]), cur)
+        has_cross = bool(acct.cross_indices)
+        ratio = float(result.margin_ratio[t]) if has_cross else float("nan")
+        if not has_cross:
+            v["margin ratio"] = "no cross positions"
+        elif not np.isfinite(ratio) and np.isnan(ratio):
+            v["margin ratio"] = "— (cross pool closed)"
+        else:
+            v["margin ratio"] = style.fmt_pct(ratio)
+        v["available balance"] = style.fmt_money(result.available_balance[t], cur)
+        rows = [
+            _row("Wallet balance", v["wallet balance"]),
+            _row("Equity", v["equity"]),
+            _row("Unrealized PnL", v["unrealized pnl"]),
+            _row("Maintenance margin", v["maintenance margin"]),
+            _row("Margin ratio (cross pool)", v["margin ratio"], "margin ratio",
+                 "mw-liq" if has_cross and ratio >= 0.8 else ""),
+        ]
+        if venue.margin_ratio_style == "equity/mm" and has_cross:
+            okx = 1.0 / ratio if np.isfinite(ratio) and ratio > 0 else float("nan")
+            v["margin ratio, equity ÷ MM"] = style.fmt_pct(okx)
+            rows.append(f"<tr><td>{info_html(f'Margin ratio as {venue.name} prints it', OKX_NOTE)}"
+                        f"</td><td class='mw-v'>{html.escape(v['margin ratio, equity ÷ MM'])}"
+                        "</td></tr>")
+        rows.append(_row("Available balance", v["available balance"]))
+        table = f"<table>{''.join(rows)}</table>"
+        if self.account_table.value != table:
+            self.account_table.value = table
+
+        liq_at = np.asarray(result.liquidated_at)
+        prow = []
+        for i, p in enumerate(acct.positions):
+            n = i + 1
+            k = int(liq_at[i])
+            closed = 0 <= k < t
+            liq = float(result.liquidation_price[i, t])
+            bk = float(result.bankruptcy_price[i, t])
+            up = float(result.unrealized_pnl[i, t])
+            v[f"liquidation price #{n}"] = ("closed" if closed
+                                            else style.fmt_price(liq, dec, cur))
+            v[f"bankruptcy price #{n}"] = "closed" if closed else style.fmt_price(bk, dec, cur)
+            v[f"unrealized pnl #{n}"] = "—" if closed else style.fmt_money(up, cur)
+            pool_ratio = float(result.pool_margin_ratio[i, t])
+            extra = []
+            if p.mode == "isolated":
+                extra.append("isolated margin " + style.fmt_money(result.isolated_margin[i, t],
+                                                                   cur))
+            if not closed and np.isfinite(pool_ratio):
+                extra.append("its pool's margin ratio " + style.fmt_pct(pool_ratio))
+            if k >= 0:
+                extra.append(f"liquidated at step {k:,}")
+            v[f"status #{n}"] = "; ".join(extra)
+            who = (f"<span class='mw-{p.mode}'>#{n} {html.escape(p.symbol)} {p.side} "
+                   f"×{p.leverage:g} {p.mode}</span>")
+            detail = f"<div class='mw-caption'>{html.escape(v[f'status #{n}'])}</div>"
+            liq_css = "mw-liq" if 0 <= k <= t else ""
+            prow.append(f"<tr><td class='mw-pos' colspan='2'>{who}{detail}</td></tr>")
+            for label, key, term, css in (
+                    ("Liquidation price", "liquidation price", "liquidation price", liq_css),
+                    ("Bankruptcy price", "bankruptcy price", "bankruptcy price", ""),
+                    ("Unrealized PnL", "unrealized pnl", "unrealized pnl", "")):
+                prow.append(
+                    f"<tr><td class='mw-sub'>{info_html(label, definition(term))}</td>"
+                    f"<td class='mw-v {css}'>{html.escape(v[f'{key} #{n}'])}</td></tr>")
+        head = ""
+        ptable = f"<table>{head}{''.join(prow)}</table>"
+        if self.positions_table.value != ptable:
+            self.positions_table.value = ptable
+        self.values = v
+        opts = [(f"#{i + 1} {p.symbol} {p.side}", i) for i, p in enumerate(acct.positions)]
+        if list(self.explain_dropdown.options) != opts:
+            keep = self.explain_dropdown.value
+            self._refreshing = True
+            try:
+                self.explain_dropdown.options = opts
+                want = keep if keep in [o[1] for o in opts] else (opts[0][1] if opts else None)
+                if self.explain_dropdown.value != want:
+                    self.explain_dropdown.value = want
+            finally:
+                self._refreshing = False
+        self._on_explain({})
+
+    def _explain(self) -> None:
+        res = self._result
+        i = self.explain_dropdown.value
+        if res is None or i is None:
+            return
+        if not self.show_terms.value:
+            # explaining costs a few milliseconds: only while the terms are shown
+            hint = ("<div class='mw-caption'>Press “show terms” to see how the liquidation "
+                    "price is computed, term by term.</div>")
+            if self.formula_html.value != hint:
+                self.formula_html.value = hint
+            if self.explanation_html.value:
+                self.explanation_html.value = ""
+            self.values["explanation"] = ""
+            return
+        t = self.step
+        p = res.account.positions[i]
+        try:
+            acct, index = account_at(res, t)
+            if i not in index:
+                raise MarginInputError(f"position #{i + 1} is closed at step {t:,}")
+            ex = acct.explain(index.index(i), marks_at(res, t))
+        except MarginInputError as exc:
+            self.formula_html.value = f"<div class='mw-muted'>{html.escape(str(exc))}</div>"
+            self.explanation_html.value = ""
+            self.values["explanation"] = ""
+            return
+        cur = res.account.currency
+        dec = res.account.venue.price_decimals
+        label = info_html(f"Liquidation price #{i + 1} {p.symbol}",
+                          definition("liquidation price"))
+        formula = (f"<div class='mw-explain'><div>{label}"
+                   f" = <b>{html.escape(style.fmt_price(ex.price, dec, cur))}</b></div>"
+                   f"<div><code>{html.escape(ex.formula)}</code></div>"
+                   f"<div><code>= {html.escape(ex.substituted)}</code></div></div>")
+        self.values["explanation"] = ex.to_text()
+        if self.formula_html.value != formula:
+            self.formula_html.value = formula
+        terms = ex.to_html()
+        if self.explanation_html.value != terms:
+            self.explanation_html.value = terms

@@ -1,0 +1,446 @@
+"""Same position, every venue: why my exchange shows a different liquidation price.
+
+:class:`VenueComparison` puts one isolated position (by default the margin model's example:
+long 1 BTC at 20,000, 50x, isolated margin 400) on every venue preset and shows the numbers
+side by side, with one sentence per venue naming the *rule* that moves its number:
+
+- where the maintenance margin is measured (at the mark, or at the entry price: Bybit classic);
+- a fee folded into the maintenance rate (OKX adds its taker fee);
+- a different tier table (bracket, rate, maintenance amount), including the same venue's table
+  at two dates (``binance_usdm_2022`` against ``binance_usdm``): stale tables are the commonest
+  reason a number is "off";
+- a liquidation fee instead of forfeiting the margin (dYdX): same price, different loss.
+
+With *same MMR for every venue* every venue gets a one-bracket table at that rate, so only the
+rules differ; at 0.5 % this reproduces the published 19,700.00 (Bybit), 19,698.49 (Binance)
+and 19,708.40 (OKX). With *each venue's own tier table* the brackets differ too.
+
+Inverse (COIN-M) venues cannot hold "1 BTC" of a linear contract: the position is converted to
+contracts of 100 USD of the same face value at entry, and the isolated margin to the coin at
+the entry price; the row says so. Venues whose table does not allow the leverage still show
+the row with the same margin (leverage does not enter an isolated liquidation price once the
+margin is given) and a warning.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import ipywidgets as w
+
+from ..charts import style
+from ..core import Account, Position, RiskTiers, Venue, venues
+from ..core.errors import MarginInputError, positive_finite
+from .base import Dashboard, definition, info_html
+from .calculator import contract_size_for, default_symbol
+
+__all__ = ["VenueComparison", "VenueRow", "compare_venues", "initial_margin"]
+
+Side = Literal["long", "short"]
+SAME = "same"
+OWN = "own"
+
+
+@dataclass(frozen=True)
+class VenueRow:
+    """One venue's numbers for the compared position.
+
+    Prices are in the quote currency (USD for inverse venues); ``maintenance_margin`` and
+    ``margin`` are in ``currency`` (the coin for inverse venues).
+    """
+
+    key: str
+    name: str
+    contract: str
+    mm_basis: str
+    fee_in_mm: float
+    mmr: float
+    cum: float
+    bracket: int
+    brackets: int
+    maintenance_margin: float
+    liquidation_price: float
+    distance: float
+    currency: str
+    price_unit: str
+    margin: float
+    quantity: float
+    symbol: str
+    why: str
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def initial_margin(quantity: float, entry_price: float, leverage: float) -> float:
+    """Initial margin of a linear position at entry, asked of the engine.
+
+    >>> initial_margin(1, 20_000, 50)
+    400.0
+    """
+    probe = Venue("initial margin", tiers=RiskTiers.flat(0.0))
+    pos = Position("BTCUSDT", "long", quantity, entry_price, leverage)
+    return float(Account(probe, 1e18, [pos]).initial_margin({"BTCUSDT": entry_price})[0])
+
+
+def _venue_for(key: str, same_mmr: float | None) -> Venue:
+    v = venues[key]
+    if same_mmr is None:
+        return v
+    if not (math.isfinite(same_mmr) and 0 <= same_mmr < 1):
+        raise MarginInputError(f"the maintenance rate must be a fraction in [0, 1), "
+                               f"got {same_mmr:g}")
+    return v.with_(tiers=RiskTiers.flat(same_mmr), key=key)
+
+
+def compare_venues(
+    side: Side = "long",
+    quantity: float = 1.0,
+    entry_price: float = 20_000.0,
+    leverage: float = 50.0,
+    margin: float = 400.0,
+    same_mmr: float | None = 0.005,
+    keys: Sequence[str] | None = None,
+) -> list[VenueRow]:
+    """The compared position on every venue preset (see the module docstring).
+
+    Parameters
+    ----------
+    side, quantity, entry_price, leverage
+        A linear BTC position (quantity in BTC, price in USD-stable quote).
+    margin : float
+        Isolated margin in quote units; converted to BTC at entry on inverse venues.
+    same_mmr : float or None
+        One maintenance rate for every venue, or ``None`` for each venue's own tables.
+    keys : sequence of str, optional
+        Venue preset keys (default: every preset).
+
+    Examples
+    --------
+    >>> rows = compare_venues()
+    >>> {r.key: round(r.liquidation_price, 2) for r in rows
+    ...  if r.key in ("bybit_linear", "binance_usdm", "okx_linear")}
+    {'binance_usdm': 19698.49, 'bybit_linear': 19700.0, 'okx_linear': 19708.4}
+    """
+    q = positive_finite(quantity, "quantity")
+    ep = positive_finite(entry_price, "entry price")
+    lev = positive_finite(leverage, "leverage")
+    m = positive_finite(margin, "isolated margin")
+    rows = [_row(k, side, q, ep, lev, m, same_mmr) for k in (keys or list(venues))]
+    ref = {r.key: r for r in rows}
+    return [_with_why(r, ref, side, same_mmr) for r in rows]
+
+
+def _row(key: str, side: Side, q: float, ep: float, lev: float, margin: float,
+         same_mmr: float | None) -> VenueRow:
+    v = _venue_for(key, same_mmr)
+    sym = default_symbol(v, "BTC")
+    cs = contract_size_for(v, sym)
+    inverse = v.contract == "inverse"
+    qty = q * ep / cs if inverse else q
+    m = margin / ep if inverse else margin
+    tiers = v.tiers_for(sym)
+    notional = qty * cs / ep if inverse else qty * ep
+    max_lev = float(tiers.max_leverage(notional))
+    warnings: list[str] = []
+    lev_used = lev
+    if lev > max_lev:
+        lev_used = max_lev
+        warnings.append(f"{lev:g}x is above {v.name}'s maximum of {max_lev:g}x for this size; "
+                        f"the row keeps the same margin to compare the rule")
+    pos = Position(sym, side, qty, ep, lev_used, "isolated", isolated_margin=m,
+                   contract_size=cs)
+    acct = Account(v, m, [pos])
+    marks = {sym: ep}
+    lp = float(acct.liquidation_price(0, marks))
+    ex = acct.explain(0, marks)
+    br = ex.brackets[0]
+    mm_entry = float(acct.maintenance_margin(marks)[0])
+    mm = float(acct.maintenance_margin({sym: lp})[0]) if math.isfinite(lp) else math.nan
+    if mm_entry >= m:
+        warnings.append("its maintenance margin at entry is at least the margin: the position "
+                        "would be liquidated as soon as it opened")
+    return VenueRow(
+        key=key, name=v.name, contract=v.contract, mm_basis=v.mm_basis,
+        fee_in_mm=float(v.close_fee_rate), mmr=float(br["mmr"]), cum=float(br["cum"]),
+        bracket=int(br["bracket"]), brackets=len(tiers), maintenance_margin=mm,
+        liquidation_price=lp, distance=lp / ep - 1.0 if math.isfinite(lp) else math.nan,
+        currency=acct.currency, price_unit="USD" if inverse else v.quote_currency,
+        margin=m, quantity=qty, symbol=sym, why="",
+        warnings=tuple(warnings),
+    )
+
+
+def _with_why(r: VenueRow, ref: dict[str, VenueRow], side: str,
+              same_mmr: float | None) -> VenueRow:
+    """One plain sentence (or three) naming the rules that move this venue's number."""
+    v = venues[r.key]
+    cur = r.currency
+    parts: list[str] = []
+    earlier = "sooner" if side == "long" else "later"
+    if r.mm_basis == "entry":
+        parts.append(
+            f"Maintenance margin is measured at the entry price "
+            f"({style.fmt_money(r.maintenance_margin, cur)}), not at the liquidation price; "
+            f"for a {side} the entry is {'above' if side == 'long' else 'below'} the "
+            f"liquidation price, so the requirement is {'larger' if side == 'long' else 'smaller'}"
+            f" and liquidation comes {earlier}.")
+    if r.fee_in_mm:
+        parts.append(
+            f"Adds its taker fee of {r.fee_in_mm:.2%} to the maintenance rate "
+            f"({r.mmr:.2%} + {r.fee_in_mm:.2%}), the cost of closing the position: more "
+            "maintenance margin, so liquidation comes closer to the entry.")
+    if r.contract == "inverse":
+        parts.append(
+            f"Inverse contract: the position becomes {r.quantity:,.6g} contracts of "
+            f"{contract_size_for(v, r.symbol):,.0f} USD and the margin "
+            f"{style.fmt_money(r.margin, cur)}; PnL is in {cur} and linear in 1/price, so "
+            "the same margin sits at a slightly different price.")
+    if same_mmr is None:
+        cum = f", maintenance amount {r.cum:,.2f} {cur}" if r.cum else ""
+        parts.append(f"Its own table puts this position in bracket {r.bracket} of "
+                     f"{r.brackets} (MMR {r.mmr:.2%}{cum}).")
+        if r.key == "hyperliquid":
+            parts.append("Hyperliquid sets MMR = 1 / (2 × maximum leverage).")
+        if r.key == "binance_usdm_2022" and "binance_usdm" in ref:
+            now = ref["binance_usdm"]
+            if (now.mmr, now.cum) == (r.mmr, r.cum):
+                parts.append("At this size the 2022 and 2024 tables agree; make the position "
+                             "larger (e.g. 20 BTC) to see the stale table change the number.")
+            else:
+                parts.append(
+                    f"The same venue's 2024 table gives bracket {now.bracket} at MMR "
+                    f"{now.mmr:.2%} and {style.fmt_price(now.liquidation_price)}: a stale "
+                    "table moves the number.")
+    if r.key == "binance_usdm" and same_mmr is not None:
+        parts.append("The textbook rule: maintenance margin at the mark, no fee in it; "
+                     "LP = (margin + cum − q·EP) / (q·MMR − q).")
+    if r.key == "binance_usdm_2022" and same_mmr is not None:
+        parts.append("Binance with its 2022 tables: with one MMR for every venue the tables "
+                     "play no part, so it matches Binance 2024. Choose each venue's own tier "
+                     "table and a large position to see the stale table change the number.")
+    if v.liquidation_fee_rate is not None:
+        parts.append(
+            f"Same price rule, different loss: at liquidation it charges "
+            f"{v.liquidation_fee_rate:.1%} of the notional and the trader keeps the rest of "
+            "the margin (elsewhere what is left goes to the insurance fund).")
+    if not parts:
+        parts.append("Maintenance margin at the mark with no fee in it: the same rule as "
+                     "Binance.")
+    for warn in r.warnings:
+        parts.append(f"⚠ {warn[0].upper()}{warn[1:]}.")
+    return VenueRow(**{**r.__dict__, "why": " ".join(parts)})
+
+
+class VenueComparison(Dashboard):
+    """Every venue preset side by side for one isolated position.
+
+    Parameters
+    ----------
+    side, quantity, entry_price, leverage
+        The position (linear BTC; converted for inverse venues).
+    margin : float, optional
+        Isolated margin; default the initial margin (``quantity × entry / leverage``).
+    same_mmr : float or None
+        Start with one maintenance rate for every venue (0.005 = 0.5 %), or ``None`` for
+        each venue's own tables.
+
+    Attributes
+    ----------
+    side_toggle, quantity_input, entry_input, leverage_input, margin_input,
+    margin_from_leverage, rule_toggle, mmr_input, stale_button : ipywidgets
+        The controls (``rule_toggle``: ``"same"`` or ``"own"``; ``mmr_input`` in percent).
+    table_html : ipywidgets.HTML
+        The comparison table (CSS class ``mw-venue-table``).
+    reasons_html : ipywidgets.HTML
+        One sentence per venue saying why its number differs (``mw-venue-reasons``).
+    rows : list of VenueRow
+        The numbers on screen.
+    """
+
+    def __init__(
+        self,
+        *,
+        side: str = "long",
+        quantity: float = 1.0,
+        entry_price: float = 20_000.0,
+        leverage: int = 50,
+        margin: float | None = None,
+        same_mmr: float | None = 0.005,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(title="Same position, every venue", css_class="mw-venue-comparison",
+                         **kwargs)
+        self._syncing = 0
+        self.rows: list[VenueRow] = []
+        self.side_toggle = w.ToggleButtons(options=[("Long", "long"), ("Short", "short")],
+                                           value=side, description="Side",
+                                           style={"button_width": "70px"})
+        self.quantity_input = w.FloatText(value=float(quantity), description="Quantity (BTC)",
+                                          style={"description_width": "initial"},
+                                          layout=w.Layout(width="200px"))
+        self.entry_input = w.FloatText(value=float(entry_price), description="Entry (USD)",
+                                       style={"description_width": "initial"},
+                                       layout=w.Layout(width="200px"))
+        self.leverage_input = w.BoundedIntText(value=int(leverage), min=1, max=200,
+                                               description="Leverage (x)",
+                                               style={"description_width": "initial"},
+                                               layout=w.Layout(width="170px"))
+        self.margin_input = w.FloatText(value=float(margin or 0.0),
+                                        description="Isolated margin (USD)",
+                                        style={"description_width": "initial"},
+                                        layout=w.Layout(width="250px"))
+        self.margin_from_leverage = w.Checkbox(value=margin is None, indent=False,
+                                               description="= initial margin")
+        self.rule_toggle = w.ToggleButtons(
+            options=[("Same MMR for every venue (isolate the rule)", SAME),
+                     ("Each venue's own tier table", OWN)],
+            value=SAME if same_mmr is not None else OWN,
+            style={"button_width": "300px"})
+        self.mmr_input = w.BoundedFloatText(
+            value=round(100 * (same_mmr if same_mmr is not None else 0.005), 6), min=0.0,
+            max=50.0, step=0.05, description="Same MMR (%)",
+            style={"description_width": "initial"}, layout=w.Layout(width="190px"))
+        self.stale_button = w.Button(
+            description="Stale tables: 20 BTC, own tables", icon="history",
+            tooltip="A position large enough for Binance's 2022 and 2024 brackets to differ",
+            layout=w.Layout(width="auto"))
+        for ctl, css in ((self.side_toggle, "mw-side-toggle"),
+                         (self.quantity_input, "mw-quantity-input"),
+                         (self.entry_input, "mw-entry-input"),
+                         (self.leverage_input, "mw-leverage-input"),
+                         (self.margin_input, "mw-margin-input"),
+                         (self.margin_from_leverage, "mw-margin-from-leverage"),
+                         (self.rule_toggle, "mw-rule-toggle"),
+                         (self.mmr_input, "mw-mmr-input"),
+                         (self.stale_button, "mw-stale-button")):
+            ctl.add_class(css)
+        self.table_html = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
+        self.table_html.add_class("mw-venue-table")
+        self.table_html.add_class("mw-numbers")
+        self.reasons_html = w.HTML()
+        self.reasons_html.add_class("mw-venue-reasons")
+
+        for ctl in (self.side_toggle, self.quantity_input, self.entry_input,
+                    self.leverage_input, self.margin_input, self.margin_from_leverage,
+                    self.rule_toggle, self.mmr_input):
+            ctl.observe(self._on_control, names="value")
+        self.stale_button.on_click(lambda _b: self.show_stale_tables())
+
+        intro = w.HTML(
+            "<div class='mw-caption'>One isolated position on every venue preset. The "
+            "<b>same MMR</b> view gives every venue the same maintenance rate, so only its "
+            "rules differ; the <b>own tables</b> view uses each venue's published brackets."
+            "</div>")
+        self.children = [
+            self.css, self.title_html, intro, self.error_box,
+            w.HBox([self.side_toggle, self.quantity_input, self.entry_input,
+                    self.leverage_input], layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.margin_input, self.margin_from_leverage],
+                   layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.rule_toggle, self.mmr_input, self.stale_button],
+                   layout=w.Layout(flex_flow="row wrap", align_items="center")),
+            self.table_html,
+            w.HTML("<div class='mw-section'>Why the numbers differ</div>"),
+            self.reasons_html, self.status,
+        ]
+        self.recompute()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def syncing(self) -> Iterator[None]:
+        """Control changes made inside are the widget's own: no recompute."""
+        self._syncing += 1
+        try:
+            yield
+        finally:
+            self._syncing -= 1
+
+    def _on_control(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self.request_recompute()
+
+    @property
+    def same_mmr(self) -> float | None:
+        """The common rate as a fraction, or ``None`` in the own-tables view."""
+        return self.mmr_input.value / 100.0 if self.rule_toggle.value == SAME else None
+
+    def show_stale_tables(self) -> None:
+        """Own tables and a 20 BTC position: Binance's 2022 and 2024 brackets now differ."""
+        with self._guard("stale tables"), self.batch():
+            self.quantity_input.value = 20.0
+            self.rule_toggle.value = OWN
+
+    def row(self, key: str) -> VenueRow:
+        """The row of venue ``key``."""
+        for r in self.rows:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+    # -- the one engine run -----------------------------------------------------------------
+    def _recompute(self) -> None:
+        q = positive_finite(self.quantity_input.value, "quantity")
+        ep = positive_finite(self.entry_input.value, "entry price")
+        lev = positive_finite(self.leverage_input.value, "leverage")
+        margin = (initial_margin(q, ep, lev) if self.margin_from_leverage.value
+                  else positive_finite(self.margin_input.value, "isolated margin"))
+        rows = compare_venues(self.side_toggle.value, q, ep, lev, margin, self.same_mmr)
+        with self.syncing():
+            if self.margin_from_leverage.value:
+                self.margin_input.value = round(margin, 8)
+            self.margin_input.disabled = bool(self.margin_from_leverage.value)
+            self.mmr_input.disabled = self.rule_toggle.value != SAME
+        self.rows = rows
+        self.clear_error()
+        self._render()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _render(self) -> None:
+        head = [
+            ("Venue", ""), ("Contract", "Linear: margin and PnL in the quote currency. "
+                            "Inverse: contracts worth a fixed USD amount, margin in the coin."),
+            ("MM basis", "Where the venue measures the maintenance margin: at the mark price "
+                         "or at the entry price."),
+            ("Fee in MM", "A fee rate the venue adds to the maintenance rate."),
+            ("MMR used", "Maintenance margin rate of the bracket that holds the position."),
+            ("Maintenance margin", definition("maintenance margin")
+             + " Shown where the venue measures it, at the liquidation price or at entry."),
+            ("Liquidation price", definition("liquidation price")),
+            ("From entry", "Liquidation price relative to the entry price."),
+        ]
+        th = "".join(f"<th>{info_html(t, d) if d else html.escape(t)}</th>" for t, d in head)
+        body = []
+        for r in self.rows:
+            contract = "linear" if r.contract == "linear" else \
+                f"inverse ({r.quantity:,.6g} × {contract_size_for(venues[r.key], r.symbol):,.0f}" \
+                " USD)"
+            basis = "entry price" if r.mm_basis == "entry" else "mark price"
+            warn = " ⚠" if r.warnings else ""
+            cells = [
+                f"<b>{html.escape(r.name)}</b>{warn}<div class='mw-caption'>"
+                f"{html.escape(r.key)}</div>",
+                html.escape(contract), basis,
+                f"{r.fee_in_mm:.2%}" if r.fee_in_mm else "none",
+                f"{r.mmr:.2%}" + (f" + {r.fee_in_mm:.2%}" if r.fee_in_mm else ""),
+                html.escape(style.fmt_money(r.maintenance_margin, r.currency)),
+                f"<b>{html.escape(style.fmt_price(r.liquidation_price, 2, r.price_unit))}</b>",
+                html.escape(style.fmt_pct(r.distance, 2)),
+            ]
+            body.append("<tr>" + "".join(
+                f"<td class='mw-v'>{c}</td>" if k >= 3 else f"<td>{c}</td>"
+                for k, c in enumerate(cells)) + "</tr>")
+        mode = (f"every venue at MMR {self.mmr_input.value:g} %" if self.same_mmr is not None
+                else "each venue's own tier table")
+        self.table_html.value = (
+            f"<table class='mw-venue-table-inner'><thead><tr>{th}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+            f"<div class='mw-caption'>Isolated {html.escape(self.side_toggle.value)} "
+            f"{self.quantity_input.value:,.6g} BTC at {self.entry_input.value:,.2f}, "
+            f"margin {self.margin_input.value:,.2f}; {html.escape(mode)}.</div>")
+        items = "".join(f"<li><b>{html.escape(r.name)}</b>: {html.escape(r.why)}</li>"
+                        for r in self.rows)
+        self.reasons_html.value = f"<ul>{items}</ul>"

@@ -1,0 +1,148 @@
+"""MonteCarloExplorer: the charts show the engine's bands, independently recomputed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import margin_widgets.widgets.montecarlo as mcw
+from margin_widgets.core import PRESETS, paths, simulate
+from margin_widgets.widgets.montecarlo import MonteCarloExplorer, gbm_paths
+
+SMALL = {"n_paths": 60, "steps": 120, "volatility": 0.9, "seed": 3, "chunk_size": 16}
+
+
+def independent(scenario_key: str, n_paths: int, steps: int, volatility: float, drift: float,
+                seed: int) -> dict[str, dict[str, np.ndarray]]:
+    """Bands and probabilities from ``simulate`` on the same paths, with numpy percentiles."""
+    sc = PRESETS[scenario_key]
+    starts = {s: float(p[0]) for s, p in sc.mark_paths().items()}
+    children = np.random.SeedSequence(seed).spawn(len(starts))
+    fan = {s: paths.gbm(v, steps, drift=drift, volatility=volatility, n_paths=n_paths,
+                        seed=np.random.default_rng(c))
+           for (s, v), c in zip(starts.items(), children, strict=True)}
+    out = {}
+    for mode in ("cross", "isolated"):
+        r = simulate(sc.account().with_mode(mode), fan, funding_rate=sc.funding_rate,
+                     funding_every=sc.funding_every, fees=sc.fees)
+        la = np.asarray(r.liquidated_at)
+        first = np.where(la >= 0, la, steps).min(axis=0)
+        prob = (first[None, :] <= np.arange(steps)[:, None]).mean(axis=1)
+        out[mode] = {"equity": np.asarray(r.equity), "prob": prob, "fan": fan}
+    return out
+
+
+@pytest.mark.parametrize("key", ["one_long", "winner_and_loser"])
+def test_charts_equal_independent_percentiles(key: str) -> None:
+    ex = MonteCarloExplorer(key, background=False, **SMALL)
+    assert ex.state == "done" and ex.error_message == ""
+    ref = independent(key, 60, 120, 0.9, 0.0, 3)
+    charts = ex.charts
+    for mode in ("cross", "isolated"):
+        res = ex.result[mode]
+        steps = res.band_steps
+        eq = ref[mode]["equity"][:, steps]
+        q = np.percentile(eq, [5, 25, 50, 75, 95], axis=0)
+        np.testing.assert_allclose(charts.outer_bands[mode].y, q[[0, 4]], atol=1e-6)
+        np.testing.assert_allclose(charts.inner_bands[mode].y, q[[1, 3]], atol=1e-6)
+        np.testing.assert_allclose(charts.median_lines[mode].y, q[2], atol=1e-6)
+        np.testing.assert_array_equal(charts.median_lines[mode].x, steps)
+        np.testing.assert_allclose(charts.probability_lines[mode].y, ref[mode]["prob"])
+        np.testing.assert_allclose(charts.probability_lines[mode].y,
+                                   res.liquidation_probability)
+        np.testing.assert_allclose(res.final_equity, ref[mode]["equity"][:, -1], atol=1e-6)
+    for s, fan in ref["cross"]["fan"].items():
+        np.testing.assert_array_equal(ex.paths[s], fan)
+    # the histogram holds every path once per mode
+    np.testing.assert_allclose(charts.loss_bars.y.sum(axis=1), [1.0, 1.0])
+
+
+def test_summary_in_words() -> None:
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    text = ex.summary_html.value
+    share = ex.liquidated_share()
+    assert f"Cross: {share['cross'] * 100:.1f} %" in text or "Cross: no path" in text
+    assert f"Isolated: {share['isolated'] * 100:.1f} %" in text
+    assert "isolated margin" in text and "USDT" in text
+
+
+def test_one_message_per_mark_per_run(recorder) -> None:
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    recorder.reset()
+    ex.seed_input.value = 4
+    for mark in ex.charts.marks:
+        assert len(recorder.messages_for(mark)) == 1
+    # percentile bands, not lines per path: nothing sent grows with the number of paths
+    for mark in ex.charts.marks:
+        assert np.asarray(mark.y).shape[-1] <= 1_000
+
+
+def test_cancel_keeps_previous_charts() -> None:
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    before = ex.charts.median_lines["cross"].y.copy()
+    result = ex.result
+
+    def press_cancel(change):          # the person presses Cancel while the bar moves
+        if change["new"] > 0:
+            ex.cancel_button.click()
+
+    ex.progress_bar.observe(press_cancel, names="value")
+    ex.seed_input.value = 11
+    assert ex.state == "cancelled"
+    assert "cancelled" in ex.status.value
+    assert ex.result is result
+    np.testing.assert_array_equal(ex.charts.median_lines["cross"].y, before)
+    assert ex.progress_bar.value < 100
+    ex.progress_bar.unobserve(press_cancel, names="value")
+    ex.run_button.click()
+    assert ex.state == "done" and ex.result is not result
+
+
+def test_background_run_and_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mcw, "BACKGROUND_WORK", 0)      # every run goes to the thread
+    ex = MonteCarloExplorer("one_long", background=True, **SMALL)
+    assert ex.wait(30)
+    assert ex.state == "done"
+    np.testing.assert_allclose(ex.charts.median_lines["isolated"].y,
+                               ex.result["isolated"].equity_bands[2])
+    assert ex.progress_box.layout.display == "none"
+    result = ex.result
+
+    def press_cancel(change):
+        if change["new"] > 0:
+            ex.cancel()
+
+    ex.progress_bar.observe(press_cancel, names="value")
+    ex.seed_input.value = 12
+    assert ex.wait(30)
+    assert ex.state == "cancelled" and ex.result is result
+    assert not ex.run_button.disabled and ex.cancel_button.disabled
+
+
+def test_invalid_input_shows_message_and_keeps_charts() -> None:
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    before = ex.charts.outer_bands["cross"].y.copy()
+    ex.seed_input.value = -1
+    assert "seed" in ex.error_message
+    np.testing.assert_array_equal(ex.charts.outer_bands["cross"].y, before)
+    ex.seed_input.value = 3
+    assert ex.error_message == ""
+
+
+def test_scenario_switch_is_one_run_and_given_scenario() -> None:
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    n = ex.run_count
+    ex.scenario_dropdown.value = "funding_bleed"
+    assert ex.run_count == n + 1
+    assert ex.steps_input.value == PRESETS["funding_bleed"].steps
+    given = PRESETS["hedged_pair"].replace(title="mine")
+    ex2 = MonteCarloExplorer(given, background=False, **SMALL)
+    assert ex2.scenario is given and ex2.state == "done"
+    assert set(ex2.paths) == {"BTCUSDT", "ETHUSDT"}
+
+
+def test_gbm_paths_reproducible() -> None:
+    a = gbm_paths({"A": 100.0, "B": 50.0}, 10, 4, volatility=0.5, drift=0.1, seed=9)
+    b = gbm_paths({"A": 100.0}, 10, 4, volatility=0.5, drift=0.1, seed=9)
+    np.testing.assert_array_equal(a["A"], b["A"])
+    assert a["B"][0, 0] == 50.0
