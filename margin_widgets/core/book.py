@@ -218,6 +218,9 @@ class Book:
             ok = (A_ != 0) & (root > 0) & (root >= lo_ * (1 - 1e-12)) & (root < hi_ * (1 + 1e-12))
             price = self.price(root)
             dist = np.where(ok, np.abs(price - mark), np.inf)
+        if keep.size == 1:
+            found = np.isfinite(dist[0])
+            return np.where(found, price[0], np.nan), np.where(found, keep[0], -1)
         k = np.argmin(dist, axis=0)
         best = np.take_along_axis(price, k[None], axis=0)[0]
         found = np.isfinite(np.take_along_axis(dist, k[None], axis=0)[0])
@@ -251,7 +254,13 @@ class Book:
         mark = np.asarray(mark, dtype=float)
         shape = np.broadcast_shapes(K.shape, mark.shape)
         A, B0, lo, hi = self._segment_arrays(legs, with_mm)
-        if len(A) == 1 or self._monotone(legs):
+        if len(A) == 1:                         # one line: no bracket to look up
+            with np.errstate(divide="ignore", invalid="ignore"):
+                root = -(K + B0[0]) / A[0] + np.zeros(shape)
+                ok = (root > 0) & np.isfinite(root)
+                best = np.where(ok, self.price(np.where(ok, root, 1.0)), np.nan)
+            best_seg = np.where(ok, 0, -1)
+        elif self._monotone(legs):
             best, best_seg = self._solve_monotone(A, B0, lo, hi, K, mark, shape)
         else:
             best, best_seg = self._solve_scan(A, B0, lo, hi, K, mark, shape)
