@@ -22,7 +22,7 @@ from ipywidgets import HTML, Dropdown, HBox, Layout, ToggleButton, VBox
 
 from ..charts import style
 from ..core.errors import MarginInputError
-from ..core.simulation import SimulationResult
+from ..core.simulation import SimulationResult, attribute
 from .base import account_at, definition, info_html, log, marks_at
 
 __all__ = ["NumbersPanel"]
@@ -199,6 +199,23 @@ class NumbersPanel(VBox):
                 self._refreshing = False
         self._on_explain({})
 
+    @staticmethod
+    def _attribution_html(res: SimulationResult, i: int, t: int, cur: str, dec: int) -> str:
+        """Why the liquidation price moved since step 0, part by part (engine's attribute)."""
+        if t == 0:
+            return ""
+        try:
+            parts = attribute(res, i, 0, t)
+        except MarginInputError:
+            return ""
+        total = parts.pop("total")
+        items = "".join(
+            f"<li>{html.escape(name)}: {html.escape(style.fmt_price(v, dec))} {cur}</li>"
+            for name, v in parts.items() if abs(v) >= 10 ** -dec / 2)
+        return (f"<div class='mw-attribution'><b>Since step 0 the liquidation price moved "
+                f"{html.escape(style.fmt_price(total, dec))} {cur}</b>"
+                f"{'<ul>' + items + '</ul>' if items else ''}</div>")
+
     def _explain(self) -> None:
         res = self._result
         i = self.explain_dropdown.value
@@ -237,6 +254,6 @@ class NumbersPanel(VBox):
         self.values["explanation"] = ex.to_text()
         if self.formula_html.value != formula:
             self.formula_html.value = formula
-        terms = ex.to_html()
+        terms = ex.to_html() + self._attribution_html(res, i, t, cur, dec)
         if self.explanation_html.value != terms:
             self.explanation_html.value = terms
