@@ -249,3 +249,32 @@ def test_a_path_touching_the_snapshot_liquidation_price_liquidates_there(case, k
     path[-1] = lp
     r = simulate(acct, {sym: path})
     assert r.liquidated_at[0] == k
+
+
+def test_frames_for_pandas_users():
+    acct = Account(FLAT.with_(taker_fee=0.0005), 10_000,
+                   [Position("BTCUSDT", "long", 1, 60_000, 10, "isolated")])
+    r = simulate(acct, {"BTCUSDT": np.linspace(60_000, 50_000, 11)}, times=np.arange(11) * 3600)
+    df = r.to_frame()
+    assert len(df) == 11 and df["equity"].iloc[0] == pytest.approx(10_000 - 30)
+    assert "liquidation_price #1 BTCUSDT long" in df.columns
+    ev = r.events_frame()
+    assert list(ev["kind"]) == ["open fee", "liquidation"]
+    liq = ev.iloc[1]
+    k = r.liquidated_at[0]
+    assert liq["step"] == k and liq["time"] == k * 3600
+    assert liq["loss"] == pytest.approx(60_000 - r.marks["BTCUSDT"][k])
+    assert liq["fee"] + liq["loss"] == pytest.approx(6_000)   # the whole isolated margin
+
+
+def test_attribution_with_fees_and_transfers_adds_up():
+    venue = FLAT.with_(taker_fee=0.0005)
+    acct = Account(venue, 10_000, [Position("BTCUSDT", "long", 1, 60_000, 20, "isolated")])
+    r = simulate(acct, {"BTCUSDT": np.full(30, 60_000.0)}, funding_rate=0.0002,
+                 funding_every=5,
+                 events=[{"step": 12, "kind": "add_margin", "position": 0, "amount": 500}])
+    parts = attribute(r, 0, 0, 29)
+    # 5 fundings of 60,000 x 0.02 % = 12 each, and +500 added: K changes by 500 - 60
+    assert parts["funding"] == pytest.approx(60 / 0.996)
+    assert parts["margin transfers"] == pytest.approx(-500 / 0.996)
+    assert parts["total"] == pytest.approx(sum(v for k, v in parts.items() if k != "total"))
