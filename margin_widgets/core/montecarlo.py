@@ -97,6 +97,12 @@ class _Contribution:
         self.extra = b.extra
         self.entry = b.entry_basis
         self.mm_entry = float(b.mm_entry[i])
+        # With rates that never fall and derived maintenance amounts, MM is convex and
+        # continuous: the maximum of its bracket lines. Then h is the minimum of a few affine
+        # functions of x, much cheaper than a per-element bracket look-up.
+        t = self.t
+        self.convex = bool(np.all(np.diff(t.mmrs) >= 0) and np.allclose(
+            np.diff(t.cums), t.floors[1:] * np.diff(t.mmrs), rtol=1e-9, atol=1e-9))
 
     def __call__(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
         if self.entry:
@@ -109,6 +115,16 @@ class _Contribution:
             m = float(self.t.mmrs[b_lo]) + self.extra
             np.multiply(x, self.sig_u - self.u * m, out=out)
             out += self.c0 + float(self.t.cums[b_lo])
+            return out
+        if self.convex and b_hi - b_lo <= 3:
+            tmp = np.empty_like(out)
+            for k, b in enumerate(range(b_lo, b_hi + 1)):
+                m = float(self.t.mmrs[b]) + self.extra
+                dst = out if k == 0 else tmp
+                np.multiply(x, self.sig_u - self.u * m, out=dst)
+                dst += self.c0 + float(self.t.cums[b])
+                if k:
+                    np.minimum(out, tmp, out=out)
             return out
         np.multiply(x, self.sig_u, out=out)
         out += self.c0
