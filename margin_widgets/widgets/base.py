@@ -106,6 +106,7 @@ class Dashboard(VBox):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.recompute_count = 0
+        self._syncing = 0
         self._batch_depth = 0
         self._dirty = False
         self.error_message = ""
@@ -117,6 +118,21 @@ class Dashboard(VBox):
         self.title_html = HTML(f"<div class='mw-title'>{html.escape(title)}</div>")
         self.add_class("mw-root")
         self.add_class(css_class)
+
+    # -- programmatic control changes -----------------------------------------------------
+    @contextmanager
+    def syncing(self) -> Iterator[None]:
+        """Control changes made inside are programmatic: callbacks ignore them."""
+        self._syncing += 1
+        try:
+            yield
+        finally:
+            self._syncing -= 1
+
+    @property
+    def is_syncing(self) -> bool:
+        """True while the dashboard itself is setting controls."""
+        return self._syncing > 0
 
     # -- errors -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
@@ -343,7 +359,6 @@ class ScenarioDashboard(Dashboard):
         self.scenario: Scenario = scenario
         self.result: Any = None
         self._pending = _Pending()
-        self._syncing = 0
         self.path_cache = PathCache()
 
     # -- hooks ------------------------------------------------------------------------------
@@ -369,20 +384,6 @@ class ScenarioDashboard(Dashboard):
         return self.result if isinstance(self.result, SimulationResult) else None
 
     # -- flow -------------------------------------------------------------------------------
-    @contextmanager
-    def syncing(self) -> Iterator[None]:
-        """Control changes made inside are programmatic: callbacks ignore them."""
-        self._syncing += 1
-        try:
-            yield
-        finally:
-            self._syncing -= 1
-
-    @property
-    def is_syncing(self) -> bool:
-        """True while the dashboard itself is setting controls."""
-        return self._syncing > 0
-
     def resync_controls(self) -> None:
         """Show the committed scenario in every control (resets a refused edit)."""
         with self.syncing():

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,7 +215,6 @@ class LiquidationCalculator(Dashboard):
     ) -> None:
         super().__init__(title="Liquidation calculator", css_class="mw-calculator", **kwargs)
         v = venues[venue]
-        self._syncing = 0
         self.result: CalculatorResult | None = None
         self._venue_key = venue
 
@@ -312,15 +309,6 @@ class LiquidationCalculator(Dashboard):
         self.recompute()
 
     # -- plumbing ---------------------------------------------------------------------------
-    @contextmanager
-    def syncing(self) -> Iterator[None]:
-        """Control changes made inside are the calculator's own: no recompute."""
-        self._syncing += 1
-        try:
-            yield
-        finally:
-            self._syncing -= 1
-
     @staticmethod
     def _symbol_options(v: Venue) -> list[str]:
         own = v.symbols()

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -274,7 +273,6 @@ class VenueComparison(Dashboard):
     ) -> None:
         super().__init__(title="Same position, every venue", css_class="mw-venue-comparison",
                          **kwargs)
-        self._syncing = 0
         self.rows: list[VenueRow] = []
         self.side_toggle = w.ToggleButtons(options=[("Long", "long"), ("Short", "short")],
                                            value=side, description="Side",
@@ -350,15 +348,6 @@ class VenueComparison(Dashboard):
         self.recompute()
 
     # -- plumbing ---------------------------------------------------------------------------
-    @contextmanager
-    def syncing(self) -> Iterator[None]:
-        """Control changes made inside are the widget's own: no recompute."""
-        self._syncing += 1
-        try:
-            yield
-        finally:
-            self._syncing -= 1
-
     def _on_control(self, change: dict[str, Any]) -> None:
         if not self._syncing:
             self.request_recompute()
