@@ -390,6 +390,18 @@ PRESETS: dict[str, Scenario] = {
                "ETHUSDT": _pw((0, 3_000), (300, 2_700), (600, 2_500), (799, 2_550))},
         steps=800,
     ),
+    "winner_and_loser_isolated": Scenario(
+        title="Winner and loser, isolated", venue="binance_usdm", wallet_balance=10_000,
+        description="The same two positions, each isolated: the BTC long is liquidated alone "
+                    "while the ETH short wins. Switch Mode to Cross to see the winner prop up "
+                    "the loser.",
+        positions=(Position("BTCUSDT", "long", 0.5, 60_000, 10, "isolated"),
+                   Position("ETHUSDT", "short", 5, 3_000, 20, "isolated")),
+        paths={"BTCUSDT": _pw((0, 60_000), (200, 57_000), (400, 52_000), (600, 51_500),
+                              (799, 53_000)),
+               "ETHUSDT": _pw((0, 3_000), (300, 2_700), (600, 2_500), (799, 2_550))},
+        steps=800,
+    ),
     "flash_crash": Scenario(
         title="Flash crash", venue="binance_usdm", wallet_balance=3_000,
         description="A sudden 25 % drop that recovers within hours: a 20x long is liquidated "

@@ -44,17 +44,12 @@ SMALL_POINTS = 500
 
 
 def default_lab_scenario() -> Scenario:
-    """``PRESETS["winner_and_loser"]`` with every position isolated.
+    """``PRESETS["winner_and_loser_isolated"]``: a liquidation on the first screen.
 
-    In isolated mode the BTC long is liquidated on the path, so the first screen shows a
-    liquidation; switching the mode to Cross shows the ETH short's profit keeping it alive.
+    In isolated mode the BTC long is liquidated on the path; switching the mode to Cross shows
+    the ETH short's profit keeping it alive.
     """
-    base = PRESETS["winner_and_loser"]
-    positions = tuple(p.with_(mode="isolated", isolated_margin=None) for p in base.positions)
-    return base.replace(
-        positions=positions,
-        description=base.description + " Every position starts isolated: switch Mode to "
-                                       "Cross to compare.")
+    return PRESETS["winner_and_loser_isolated"]
 
 
 def mode_edit(mode: str) -> Any:

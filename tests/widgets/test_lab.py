@@ -194,9 +194,13 @@ def test_a_preset_load_is_one_run(lab, engine_runs):
 
 
 def test_a_modified_preset_can_be_picked_again(lab, engine_runs):
-    # the first screen is "Winner and loser" made isolated: not the preset itself
+    # the first screen is a preset; an edit makes it "changed", picking it again resets it
+    assert lab.scenario_picker.value == "winner_and_loser_isolated"
+    lab.wallet_input.value = 11_000
     assert lab.scenario_picker.value is None
-    assert "Changed from “Winner and loser”" in lab.scenario_picker.description_html.value
+    assert "Changed from “Winner and loser, isolated”" in (
+        lab.scenario_picker.description_html.value)
+    engine_runs.calls = 0
     lab.scenario_picker.value = "winner_and_loser"
     assert lab.scenario == PRESETS["winner_and_loser"] and engine_runs.calls == 1
     assert lab.scenario_picker.value == "winner_and_loser"
