@@ -231,7 +231,6 @@ _PRESETS: dict[str, Venue] = {
         taker_fee=0.0005, maker_fee=0.0002, funding_interval_hours=8,
         quote_currency="USDT", source=_FREQTRADE_2024 + "; fees: regular-user base tier",
         as_of="2024-10-24", key="binance_usdm",
-        notes="Remaining margin of a liquidated position goes to the insurance fund.",
     ),
     "binance_usdm_2022": Venue(
         "Binance USDⓈ-M (2022 tables)", contract="linear", mm_basis="mark",
