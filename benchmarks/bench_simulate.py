@@ -114,6 +114,7 @@ def montecarlo(n=10_000, T=1_000, loop_paths=300):
         t0 = time.perf_counter()
         mc = monte_carlo(acct_nofee, paths)
         times.append(time.perf_counter() - t0)
+    rss_after_mc = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tracemalloc.start()
     monte_carlo(acct_nofee, paths)
     _, peak = tracemalloc.get_traced_memory()
@@ -139,7 +140,7 @@ def montecarlo(n=10_000, T=1_000, loop_paths=300):
         "wall_seconds_all": [round(t, 3) for t in times],
         "peak_traced_memory_mb": round(peak / 2**20, 1),
         "input_paths_mb": round(sum(v.nbytes for v in paths.values()) / 2**20, 1),
-        "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "process_max_rss_mb_after_monte_carlo": round(rss_after_mc, 1),
         "bare_numpy_condition_seconds": round(bare, 3),
         "ratio_to_bare_numpy": round(float(np.median(times)) / bare, 2),
         "liquidation_probability": {m: round(mc[m].probability_of_liquidation, 4) for m in mc},

@@ -169,6 +169,18 @@ class Book:
                                    for f in ("A", "B0", "lo", "hi"))
         return cache[key]
 
+    @staticmethod
+    def _reachable(
+        A: np.ndarray, B0: np.ndarray, lo: np.ndarray, hi: np.ndarray, K: np.ndarray
+    ) -> np.ndarray:
+        """Segments in which some value of ``K`` (within its range) puts a root."""
+        kmin, kmax = float(np.min(K)), float(np.max(K))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r1, r2 = -(kmin + B0) / A, -(kmax + B0) / A
+        rlo, rhi = np.minimum(r1, r2), np.maximum(r1, r2)
+        return np.flatnonzero((A != 0) & (rhi >= lo * (1 - 1e-12))
+                              & (rlo <= hi * (1 + 1e-12)) & (rhi > 0))
+
     def _monotone(self, legs: tuple[int, ...]) -> bool:
         """All legs on one side: every segment's slope has that side's sign, one root."""
         return len({float(np.sign(self.sigma[j])) for j in legs}) == 1
@@ -203,12 +215,7 @@ class Book:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Every segment's candidate root; keep the valid one nearest the mark."""
         # drop segments that no value of K can put a root in (most of a long tier table)
-        kmin, kmax = float(np.min(K)), float(np.max(K))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r1, r2 = -(kmin + B0) / A, -(kmax + B0) / A
-        rlo, rhi = np.minimum(r1, r2), np.maximum(r1, r2)
-        keep = np.flatnonzero((A != 0) & (rhi >= lo * (1 - 1e-12)) & (rlo <= hi * (1 + 1e-12))
-                              & (rhi > 0))
+        keep = self._reachable(A, B0, lo, hi, K)
         if keep.size == 0:
             return np.full(shape, np.nan), np.full(shape, -1)
         ex = (-1,) + (1,) * len(shape)
@@ -260,10 +267,22 @@ class Book:
                 ok = (root > 0) & np.isfinite(root)
                 best = np.where(ok, self.price(np.where(ok, root, 1.0)), np.nan)
             best_seg = np.where(ok, 0, -1)
-        elif self._monotone(legs):
-            best, best_seg = self._solve_monotone(A, B0, lo, hi, K, mark, shape)
         else:
-            best, best_seg = self._solve_scan(A, B0, lo, hi, K, mark, shape)
+            keep = self._reachable(A, B0, lo, hi, K)
+            if keep.size == 1:                  # every K puts its root in one segment
+                k = int(keep[0])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    root = -(K + B0[k]) / A[k] + np.zeros(shape)
+                    ok = ((root > 0) & np.isfinite(root) & (root >= lo[k] * (1 - 1e-12))
+                          & (root < hi[k] * (1 + 1e-12)))
+                    best = np.where(ok, self.price(np.where(ok, root, 1.0)), np.nan)
+                best_seg = np.where(ok, k, -1)
+            elif keep.size == 0:
+                best, best_seg = np.full(shape, np.nan), np.full(shape, -1)
+            elif self._monotone(legs):
+                best, best_seg = self._solve_monotone(A, B0, lo, hi, K, mark, shape)
+            else:
+                best, best_seg = self._solve_scan(A, B0, lo, hi, K, mark, shape)
         if best.ndim == 0:
             return best[()], best_seg[()]
         return best, best_seg
