@@ -60,7 +60,8 @@ ERROR_TEXT = re.compile(
 EXPECT_MS = 30_000  # an update that needs the kernel, on a busy 2-core machine
 MAX_SCREENSHOT_HEIGHT = 9_000
 
-LAB_PRESET = "winner_and_loser"
+LAB_PRESET = "winner_and_loser_isolated"  # what the Margin Lab opens with
+COMPARE_PRESET = "winner_and_loser"  # what Cross vs Isolated (and the index page) open with
 USDT = "USDT"
 
 
@@ -74,7 +75,11 @@ def rgb(hex_color: str) -> str:
 
 
 def lab_scenario(mode: str, **position0: Any) -> Scenario:
-    """The lab's preset with every position in ``mode`` (isolated margin = initial margin)."""
+    """The lab's preset with every position in ``mode``, as its Mode toggle makes it.
+
+    A position that becomes (or stays) isolated without a margin of its own holds its
+    initial margin; ``position0`` changes the first position too.
+    """
     base = PRESETS[LAB_PRESET]
     positions = [p.with_(mode=mode, isolated_margin=None) for p in base.positions]
     if position0:
@@ -88,11 +93,14 @@ def run(scenario: Scenario) -> SimulationResult:
 
 @cache
 def lab_result(mode: str) -> SimulationResult:
-    """The Margin Lab's state: its preset every position cross, or every one isolated.
+    """The Margin Lab's preset run with every position cross, or every one isolated."""
+    return run(lab_scenario(mode))
 
-    ``compare_modes`` gives exactly these two runs; the default lab is the isolated one.
-    """
-    s = PRESETS[LAB_PRESET]
+
+@cache
+def compare_result(mode: str) -> SimulationResult:
+    """The Cross vs Isolated screen's two runs (``compare_modes``)."""
+    s = PRESETS[COMPARE_PRESET]
     return compare_modes(s.account(), s.mark_paths(), **s.sim_kwargs())[mode]
 
 
@@ -285,7 +293,8 @@ def test_app_renders_cleanly(
 def test_shared_link_restores_its_scenario(
     voila_server: str, app_context: BrowserContext, screenshot_dir: Path
 ) -> None:
-    shared = PRESETS[LAB_PRESET].replace(wallet_balance=12_345.0, title="Shared in a test")
+    # every position cross, another wallet: nothing like the lab's default
+    shared = PRESETS[COMPARE_PRESET].replace(wallet_balance=12_345.0, title="Shared in a test")
     res = run(shared)
     url = voila_url(voila_server, "margin_lab.ipynb") + "?" + shared.to_query()
     app = open_rendered(app_context, url, DRAWN["margin_lab"])
@@ -338,6 +347,8 @@ def test_margin_lab_first_screen_shows_a_liquidation(lab: AppPage) -> None:
     # the red cross of the liquidation event, and the numbers of step 0
     expect(figure.locator(f'path.dot[style*="fill: {rgb(style.LIQUIDATION)}"]')).to_have_count(1)
     expect(page.locator(".mw-mode-toggle button.mod-active")).to_have_text("Isolated")
+    expect(page.locator(".mw-scenario-caption")).to_contain_text(
+        PRESETS[LAB_PRESET].description)
     expect_lab_numbers(page, res, 0)
     expect(lab_numbers(page)).to_contain_text(f"liquidated at step {k:,}")
 
@@ -502,7 +513,7 @@ def test_cross_vs_isolated_summary_and_synchronised_columns(
 ) -> None:
     app = apps("cross_vs_isolated")
     page = app.page
-    both = {m: lab_result(m) for m in ("cross", "isolated")}
+    both = {m: compare_result(m) for m in ("cross", "isolated")}
     k = int(both["isolated"].liquidated_at[0])
     assert k >= 0 and int(both["cross"].liquidated_at[0]) < 0
     summary = page.locator(".mw-compare-summary")
