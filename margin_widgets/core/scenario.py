@@ -359,6 +359,14 @@ def _pw(*pts: tuple[float, float]) -> PathSpec:
     return PathSpec("piecewise", {"points": [list(p) for p in pts]})
 
 
+# "Winner and loser" comes twice (cross, and isolated for the Margin Lab's first screen)
+_WINNER_LOSER = (Position("BTCUSDT", "long", 0.5, 60_000, 10, "cross"),
+                 Position("ETHUSDT", "short", 5, 3_000, 20, "cross"))
+_WINNER_LOSER_PATHS = {
+    "BTCUSDT": _pw((0, 60_000), (200, 57_000), (400, 52_000), (600, 51_500), (799, 53_000)),
+    "ETHUSDT": _pw((0, 3_000), (300, 2_700), (600, 2_500), (799, 2_550)),
+}
+
 PRESETS: dict[str, Scenario] = {
     "one_long": Scenario(
         title="One long", venue="binance_usdm", wallet_balance=10_000,
@@ -383,11 +391,8 @@ PRESETS: dict[str, Scenario] = {
         title="Winner and loser", venue="binance_usdm", wallet_balance=10_000,
         description="BTC long loses while the ETH short wins: in cross the winner props up the "
                     "loser; in isolated the BTC long is liquidated alone.",
-        positions=(Position("BTCUSDT", "long", 0.5, 60_000, 10, "cross"),
-                   Position("ETHUSDT", "short", 5, 3_000, 20, "cross")),
-        paths={"BTCUSDT": _pw((0, 60_000), (200, 57_000), (400, 52_000), (600, 51_500),
-                              (799, 53_000)),
-               "ETHUSDT": _pw((0, 3_000), (300, 2_700), (600, 2_500), (799, 2_550))},
+        positions=_WINNER_LOSER,
+        paths=_WINNER_LOSER_PATHS,
         steps=800,
     ),
     "winner_and_loser_isolated": Scenario(
@@ -395,11 +400,8 @@ PRESETS: dict[str, Scenario] = {
         description="The same two positions, each isolated: the BTC long is liquidated alone "
                     "while the ETH short wins. Switch Mode to Cross to see the winner prop up "
                     "the loser.",
-        positions=(Position("BTCUSDT", "long", 0.5, 60_000, 10, "isolated"),
-                   Position("ETHUSDT", "short", 5, 3_000, 20, "isolated")),
-        paths={"BTCUSDT": _pw((0, 60_000), (200, 57_000), (400, 52_000), (600, 51_500),
-                              (799, 53_000)),
-               "ETHUSDT": _pw((0, 3_000), (300, 2_700), (600, 2_500), (799, 2_550))},
+        positions=tuple(p.with_(mode="isolated") for p in _WINNER_LOSER),
+        paths=_WINNER_LOSER_PATHS,
         steps=800,
     ),
     "flash_crash": Scenario(
