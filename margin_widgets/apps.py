@@ -32,15 +32,16 @@ def page_query() -> str:
     With preheated kernels the notebook runs before any visitor arrives, so the query string
     must be asked for (``voila.utils.get_query_string``), not read from the environment.
     """
-    if os.environ.get("VOILA_PREHEAT", "False") != "False" or "QUERY_STRING" in os.environ:
-        try:
-            from voila.utils import get_query_string
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        # not preheated: voila put the query in the environment (no 3 s voila.utils import)
+        return os.environ.get("QUERY_STRING", "")
+    try:
+        from voila.utils import get_query_string
 
-            return get_query_string() or ""
-        except Exception:  # pragma: no cover - only inside a broken voila
-            log.exception("could not read the query string")
-            return ""
-    return ""
+        return get_query_string() or ""
+    except Exception:  # pragma: no cover - only inside a broken voila
+        log.exception("could not read the query string")
+        return ""
 
 
 def _message(text: str, kind: str = "error") -> W.HTML:

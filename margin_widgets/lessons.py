@@ -81,11 +81,11 @@ def _pair() -> Account:
                                      Position("ETHUSDT", "short", 5, 3_000, 20)])
 
 
-def _lab(preset: str) -> Callable[[], Any]:
+def _lab(preset: str, **changes: Any) -> Callable[[], Any]:
     def make() -> Any:
         from .widgets.lab import MarginLab
 
-        return MarginLab(PRESETS[preset])
+        return MarginLab(PRESETS[preset].replace(**changes) if changes else PRESETS[preset])
     return make
 
 
@@ -216,7 +216,7 @@ LESSONS: dict[int, Lesson] = {
     )),
     4: Lesson(4, "Cross margin: one pool, several positions, a conditional liquidation price",
               "Why does my BTC liquidation price move when only ETH moved?",
-              _lab("winner_and_loser"), (
+              _lab("winner_and_loser", fees=False), (
         ExerciseSpec(
             "Cross wallet 10,000 USDT: long 0.5 BTC at 60,000 and short 5 ETH at 3,000, "
             "marks 60,000 and 3,000 (Binance brackets). BTC's cross liquidation price?",
