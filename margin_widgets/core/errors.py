@@ -1,4 +1,6 @@
-"""The one exception type the engine raises for bad input."""
+"""The one exception type the engine raises for bad input, and small validators."""
+
+import reprlib
 
 
 class MarginInputError(ValueError):
@@ -15,12 +17,38 @@ def require(condition: bool, message: str) -> None:
         raise MarginInputError(message)
 
 
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel = 3
+_SHOWN.maxstring = 60
+_SHOWN.maxother = 60
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
+_SHOWN.maxlong = 40
+
+
+def shown(value: object) -> str:
+    """A short ``repr`` of ``value`` for a message: at most about 80 characters.
+
+    Messages quote what the person gave; a hostile value (a million-item list, a string of
+    2 MB, a list nested ten thousand deep) must not make the message huge or recurse.
+
+    >>> shown("x" * 1000)[:20], len(shown("x" * 1000)) < 80
+    ("'xxxxxxxxxxxxxxxxxxx", True)
+    >>> shown([[[[[1]]]]])
+    '[[[[...]]]]'
+    """
+    try:
+        text = _SHOWN.repr(value)
+    except Exception:  # a broken __repr__ must not hide the real message
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def positive_finite(value: float, what: str) -> float:
     """Return ``value`` as a float, or raise if it is not a finite positive number."""
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise MarginInputError(f"{what} must be a number, got {value!r}") from None
+        raise MarginInputError(f"{what} must be a number, got {shown(value)}") from None
     if v != v:  # NaN
         raise MarginInputError(f"{what} must be a number, got NaN")
     if v <= 0 or v == float("inf"):
@@ -33,7 +61,7 @@ def nonnegative_finite(value: float, what: str) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise MarginInputError(f"{what} must be a number, got {value!r}") from None
+        raise MarginInputError(f"{what} must be a number, got {shown(value)}") from None
     if v != v:
         raise MarginInputError(f"{what} must be a number, got NaN")
     if v < 0 or v == float("inf"):

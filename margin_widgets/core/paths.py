@@ -811,6 +811,7 @@ def parse_csv_text(
     text_or_bytes: str | bytes | bytearray | memoryview,
     *,
     price_column: str | None = None,
+    max_rows: int | None = None,
 ) -> tuple[npt.NDArray[Any], FloatArray]:
     r"""Read CSV text (or the raw bytes of an upload) into timestamps and prices.
 
@@ -823,6 +824,9 @@ def parse_csv_text(
         Name of the price column; by default the first of ``mark``, ``price``, ``close`` that
         is present. The timestamp column is ``timestamp`` (or ``time``, ``datetime``,
         ``date``). Names are case-insensitive; other columns are ignored.
+    max_rows : int or None
+        Most price rows accepted (default and ceiling 5,000,000); a caller that can use
+        fewer (a scenario holds at most 1,000,000 steps) refuses a longer file early.
 
     Returns
     -------
@@ -878,7 +882,15 @@ def parse_csv_text(
         raise MarginInputError(
             f"expected the CSV as text or bytes, got {type(text_or_bytes).__name__}"
         )
-    return _parse_rows(text, price_column)
+    return _parse_rows(text, price_column, _row_limit(max_rows))
+
+
+def _row_limit(max_rows: int | None) -> int:
+    if max_rows is None:
+        return _MAX_CSV_ROWS
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 2:
+        raise MarginInputError(f"max_rows must be a whole number of at least 2, got {max_rows!r}")
+    return min(max_rows, _MAX_CSV_ROWS)
 
 
 def _too_big(size: int) -> str:
@@ -886,8 +898,8 @@ def _too_big(size: int) -> str:
             "(resample it to fewer rows first)")
 
 
-def _parse_rows(text: str, price_column: str | None) -> tuple[npt.NDArray[Any], FloatArray]:
-    max_rows = _MAX_CSV_ROWS
+def _parse_rows(text: str, price_column: str | None,
+                max_rows: int = _MAX_CSV_ROWS) -> tuple[npt.NDArray[Any], FloatArray]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     t_col = p_col = 0
@@ -992,6 +1004,7 @@ def load_csv(
     path_or_file: str | os.PathLike[str] | bytes | io.IOBase | Any,
     *,
     price_column: str | None = None,
+    max_rows: int | None = None,
 ) -> tuple[npt.NDArray[Any], FloatArray]:
     r"""Load a ``timestamp,price`` CSV file into timestamps and prices.
 
@@ -1002,6 +1015,8 @@ def load_csv(
         an upload. A ``str`` that contains a line break is read as CSV text, not as a path.
     price_column : str or None
         Name of the price column; by default ``mark``, ``price`` or ``close``.
+    max_rows : int or None
+        Most price rows accepted (default and ceiling 5,000,000).
 
     Returns
     -------
@@ -1013,7 +1028,8 @@ def load_csv(
     Raises
     ------
     MarginInputError
-        If the file cannot be read or is over 50 MB, or for any bad line, as in
+        If the file cannot be read or holds over 50 MB (at most 50 MB and one byte are
+        read, so a device such as ``/dev/zero`` is refused too), or for any bad line, as in
         :func:`parse_csv_text` (which does the parsing and names the 1-based line).
 
     Notes
@@ -1039,7 +1055,15 @@ def load_csv(
             size = path.stat().st_size
             if size > limit:
                 raise MarginInputError(_too_big(size))
-            data = path.read_bytes()
+            # read at most one byte past the limit: a device or pipe (/dev/zero) reports a
+            # size of 0 and never ends
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)
+            if len(data) > limit:
+                raise MarginInputError(
+                    f"the file {str(path)[:200]!r} holds more than "
+                    f"{limit / 1024**2:g} MB; the limit is {limit / 1024**2:g} MB "
+                    "(resample it to fewer rows first)")
         except OSError as exc:
             raise MarginInputError(
                 f"cannot read the file {str(path)!r}: {exc.strerror or exc}"
@@ -1048,11 +1072,15 @@ def load_csv(
         data = path_or_file.read(limit + 1)
         if not isinstance(data, str | bytes):
             raise MarginInputError("the file object did not return text or bytes")
+        if len(data) > limit:  # also for a reader that ignores the size it is given
+            raise MarginInputError(
+                f"the file holds more than {limit / 1024**2:g} MB; the limit is "
+                f"{limit / 1024**2:g} MB (resample it to fewer rows first)")
     else:
         raise MarginInputError(
             f"load_csv needs a file path, an open file or bytes, got {type(path_or_file).__name__}"
         )
-    return parse_csv_text(data, price_column=price_column)
+    return parse_csv_text(data, price_column=price_column, max_rows=max_rows)
 
 
 def _pandas_stamp(value: Any) -> int:

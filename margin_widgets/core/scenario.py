@@ -6,6 +6,18 @@ funding, fees and scheduled transfers. It is immutable and validated; it seriali
 with a schema name and version, and to a URL query string, so that a scenario can be saved,
 uploaded and shared. Anything malformed or hostile raises :class:`MarginInputError` and builds
 nothing.
+
+Limits (each checked before anything is built or run):
+
+- ``steps`` at most :data:`MAX_STEPS` (1,000,000), at most :data:`MAX_POSITIONS` (20)
+  positions;
+- the work of one run, positions × steps × paths, at most :data:`MAX_WORK` (5,000,000: five
+  positions over a million steps, one path) — :func:`check_work`; a Monte Carlo run of many
+  paths is held to :data:`MAX_MONTE_CARLO_WORK` (20,000,000, e.g. 1 position × 2,000 steps
+  × 10,000 paths);
+- a scenario file at most :data:`MAX_JSON_BYTES` (2 MB) and nested at most
+  :data:`MAX_JSON_DEPTH` (20) levels deep (a real scenario is 5 deep); a shared link's
+  scenario at most :data:`MAX_QUERY_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,18 +35,81 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from .account import Account
-from .errors import MarginInputError
+from .errors import MarginInputError, shown
 from .position import Position
 from .simulation import SimulationResult, TransferEvent, compare_modes, simulate
 from .venue import venues
 
-__all__ = ["PathSpec", "Scenario", "PRESETS", "SCHEMA", "SCHEMA_VERSION", "GENERATORS"]
+__all__ = ["PathSpec", "Scenario", "PRESETS", "SCHEMA", "SCHEMA_VERSION", "GENERATORS",
+           "MAX_STEPS", "MAX_POSITIONS", "MAX_WORK", "MAX_MONTE_CARLO_WORK", "MAX_JSON_BYTES",
+           "MAX_JSON_DEPTH", "MAX_QUERY_CHARS", "check_work"]
 
 SCHEMA = "margin_widgets/scenario"
 SCHEMA_VERSION = 1
 MAX_STEPS = 1_000_000
 MAX_POSITIONS = 20
 MAX_JSON_BYTES = 2_000_000
+MAX_WORK = 5_000_000
+"""Most positions × steps × paths of one run (20 × 1,000,000 steps took a kernel to 4.4 GB)."""
+MAX_MONTE_CARLO_WORK = 20_000_000
+"""Most positions × steps × paths of one Monte Carlo run (its paths alone: 8 bytes each)."""
+MAX_JSON_DEPTH = 20
+"""Deepest nesting of a scenario file's arrays and objects (a real scenario is 5 deep)."""
+MAX_QUERY_CHARS = 200_000
+"""Longest ``scenario=`` token read from a link (links the kit makes are far shorter)."""
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def check_work(positions: int, steps: int, paths: int = 1, *,
+               limit: int = MAX_WORK) -> int:
+    """Refuse a run whose positions × steps × paths is above ``limit``; return the product.
+
+    Memory and time of a run grow with that product (every series is one number per
+    position, step and path), so each factor being within its own bound is not enough.
+
+    >>> check_work(5, 1_000_000)
+    5000000
+    >>> check_work(20, 1_000_000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    margin_widgets.core.errors.MarginInputError: 20 positions × 1,000,000 steps is too much ...
+    """
+    n_pos, n_steps, n_paths = (max(1, int(positions)), max(1, int(steps)),
+                               max(1, int(paths)))
+    work = n_pos * n_steps * n_paths
+    if work > limit:
+        what = f"{n_pos:,} position{'s' if n_pos != 1 else ''} × {n_steps:,} steps"
+        if n_paths > 1:
+            what += f" × {n_paths:,} paths"
+        fewer = "steps, positions or paths" if n_paths > 1 else "steps or positions"
+        raise MarginInputError(
+            f"{what} is too much work for one run: positions × steps × paths must be at most "
+            f"{limit:,}; use fewer {fewer}")
+    return work
+
+
+def _json_depth_ok(text: str) -> None:
+    """Refuse JSON text nested deeper than :data:`MAX_JSON_DEPTH`, before parsing it.
+
+    Python's parser recurses once per level and fails with ``RecursionError`` near 1,000
+    levels. Strings are blanked out first (brackets inside them do not nest), then the
+    running depth is a cumulative sum: linear time, no recursion.
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    bare = _JSON_STRING.sub('""', text)
+    codes = np.frombuffer(bare.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    step = np.zeros(codes.size, dtype=np.int64)
+    step[(codes == ord("[")) | (codes == ord("{"))] = 1
+    step[(codes == ord("]")) | (codes == ord("}"))] = -1
+    depth = int(np.cumsum(step).max(initial=0))
+    if depth > MAX_JSON_DEPTH:
+        raise MarginInputError(
+            f"the scenario file is nested {depth:,} levels deep; a scenario is at most "
+            f"{MAX_JSON_DEPTH} levels deep (objects and lists inside each other)")
+
 
 # generator name -> (function name in .paths, allowed parameters)
 GENERATORS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -49,10 +125,10 @@ GENERATORS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def _num(v: Any, what: str) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise MarginInputError(f"{what} must be a number, got {v!r}")
+        raise MarginInputError(f"{what} must be a number, got {shown(v)}")
     f = float(v)
     if not math.isfinite(f):
-        raise MarginInputError(f"{what} must be a finite number, got {v!r}")
+        raise MarginInputError(f"{what} must be a finite number, got {shown(v)}")
     return f
 
 
@@ -77,7 +153,8 @@ class PathSpec:
     def __post_init__(self) -> None:
         if self.generator not in GENERATORS:
             raise MarginInputError(
-                f"unknown path generator {self.generator!r}; use one of {', '.join(GENERATORS)}")
+                f"unknown path generator {shown(self.generator)}; use one of "
+                f"{', '.join(GENERATORS)}")
         if not isinstance(self.params, Mapping):
             raise MarginInputError("path parameters must be a mapping")
         allowed = GENERATORS[self.generator][1]
@@ -85,7 +162,8 @@ class PathSpec:
         for k, v in self.params.items():
             if k not in allowed:
                 raise MarginInputError(
-                    f"the {self.generator} path does not take {k!r}; it takes {', '.join(allowed)}")
+                    f"the {self.generator} path does not take {shown(k)}; it takes "
+                    f"{', '.join(allowed)}")
             if k in ("points", "prices"):
                 clean[k] = self._list(k, v)
             else:
@@ -93,7 +171,8 @@ class PathSpec:
         object.__setattr__(self, "params", clean)
         if self.seed is not None:
             if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-                raise MarginInputError(f"a seed must be a non-negative integer, got {self.seed!r}")
+                raise MarginInputError(
+                    f"a seed must be a non-negative integer, got {shown(self.seed)}")
 
     @staticmethod
     def _list(k: str, v: Any) -> tuple[Any, ...]:
@@ -168,17 +247,18 @@ class Scenario:
 
     def __post_init__(self) -> None:
         if self.venue not in venues:
-            raise MarginInputError(f"unknown venue {self.venue!r}; presets are: "
+            raise MarginInputError(f"unknown venue {shown(self.venue)}; presets are: "
                                    f"{', '.join(venues)}")
         steps = self.steps
         if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
-            raise MarginInputError(f"steps must be a whole number, got {steps!r}")
+            raise MarginInputError(f"steps must be a whole number, got {shown(steps)}")
         if not 2 <= int(steps) <= MAX_STEPS:
             raise MarginInputError(f"steps must be between 2 and {MAX_STEPS:,}, got {steps}")
         object.__setattr__(self, "steps", int(steps))
         object.__setattr__(self, "positions", tuple(self.positions))
         if len(self.positions) > MAX_POSITIONS:
             raise MarginInputError(f"at most {MAX_POSITIONS} positions")
+        check_work(len(self.positions), int(steps))
         object.__setattr__(self, "paths", dict(self.paths))
         object.__setattr__(self, "events", tuple(
             e if isinstance(e, TransferEvent) else TransferEvent(**e) for e in self.events))
@@ -248,14 +328,15 @@ class Scenario:
                                    f"{SCHEMA!r})")
         version = data.get("version")
         if version != SCHEMA_VERSION:
-            raise MarginInputError(f"unsupported scenario version {version!r} "
+            raise MarginInputError(f"unsupported scenario version {shown(version)} "
                                    f"(this kit reads version {SCHEMA_VERSION})")
         known = {"schema", "version", "title", "description", "venue", "wallet_balance",
                  "positions", "paths", "steps", "funding_rate", "funding_every", "fees",
                  "events"}
         extra = set(data) - known
         if extra:
-            raise MarginInputError(f"unknown scenario fields: {', '.join(sorted(extra))}")
+            raise MarginInputError("unknown scenario fields: "
+                                   + ", ".join(shown(k) for k in sorted(map(str, extra))[:10]))
         try:
             raw_pos = data.get("positions", [])
             if not isinstance(raw_pos, list):
@@ -272,7 +353,7 @@ class Scenario:
             specs = {}
             for sym, spec in raw_paths.items():
                 if not isinstance(spec, Mapping) or set(spec) - {"generator", "params", "seed"}:
-                    raise MarginInputError(f"the path of {sym} is malformed")
+                    raise MarginInputError(f"the path of {shown(sym)} is malformed")
                 specs[str(sym)] = PathSpec(**spec)
             raw_events = data.get("events", [])
             if not isinstance(raw_events, list):
@@ -299,8 +380,10 @@ class Scenario:
             )
         except MarginInputError:
             raise
+        except RecursionError:
+            raise MarginInputError("the scenario is nested too deeply to be read") from None
         except (TypeError, ValueError, KeyError) as exc:
-            raise MarginInputError(f"the scenario is malformed: {exc}") from None
+            raise MarginInputError(f"the scenario is malformed: {str(exc)[:200]}") from None
         scen.account()  # the account itself must be valid (leverage limits, margins)
         return scen
 
@@ -316,11 +399,15 @@ class Scenario:
                 raise MarginInputError("the scenario file is not UTF-8 text") from None
         if len(text) > MAX_JSON_BYTES:
             raise MarginInputError("the scenario file is larger than 2 MB")
+        _json_depth_ok(text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise MarginInputError(f"the scenario file is not valid JSON (line {exc.lineno}, "
                                    f"column {exc.colno}: {exc.msg})") from None
+        except RecursionError:  # pragma: no cover - _json_depth_ok refuses it first
+            raise MarginInputError("the scenario file is nested too deeply to be read") \
+                from None
         return cls.from_dict(data)
 
     def to_query(self) -> str:
@@ -336,7 +423,7 @@ class Scenario:
         if not vals:
             return None
         token = vals[0]
-        if len(token) > 200_000:
+        if len(token) > MAX_QUERY_CHARS:
             raise MarginInputError("the shared link is too long to be a scenario")
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
