@@ -9,7 +9,6 @@ a traceback reach the visitor: anything unexpected becomes a short message on th
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 from collections.abc import Callable
@@ -45,7 +44,9 @@ def page_query() -> str:
 
 
 def _message(text: str, kind: str = "error") -> W.HTML:
-    return W.HTML(f"<div class='mw-{kind}'>{html.escape(text)}</div>")
+    from .widgets.markup import message_html
+
+    return W.HTML(message_html(text, kind))
 
 
 def _app(build: Callable[[], Any], *, shareable: bool) -> W.Widget:
@@ -61,6 +62,7 @@ def _app(build: Callable[[], Any], *, shareable: bool) -> W.Widget:
     notice = W.HTML()
     notice.add_class("mw-query-message")
     if shareable:
+        from .widgets.markup import message_html
         from .widgets.sharing import ScenarioIO, query_scenario
 
         io = ScenarioIO(dashboard)
@@ -68,16 +70,22 @@ def _app(build: Callable[[], Any], *, shareable: bool) -> W.Widget:
         try:
             scenario = query_scenario(page_query())
             if scenario is not None:
-                dashboard.set_scenario(scenario)
-                notice.value = (f"<div class='mw-ok'>Opened the shared scenario "
-                                f"“{html.escape(scenario.title or 'untitled')}”.</div>")
+                if dashboard.set_scenario(scenario):  # announce only what ran
+                    notice.value = message_html(
+                        f"Opened the shared scenario “{scenario.title or 'untitled'}”.", "ok")
+                else:
+                    reason = dashboard.error_message or "it could not be run"
+                    dashboard.clear_error()  # the notice says it once
+                    notice.value = message_html(
+                        f"The shared link could not be used: {reason.rstrip('.')}. Showing "
+                        "the default scenario.")
         except MarginInputError as exc:
-            notice.value = (f"<div class='mw-error'>The shared link could not be used: "
-                            f"{html.escape(str(exc))}. Showing the default scenario.</div>")
+            notice.value = message_html(f"The shared link could not be used: "
+                                        f"{str(exc).rstrip('.')}. Showing the default scenario.")
         except Exception:
             log.exception("shared scenario failed")
-            notice.value = ("<div class='mw-error'>The shared link could not be used. "
-                            "Showing the default scenario.</div>")
+            notice.value = message_html("The shared link could not be used. Showing the "
+                                        "default scenario.")
     parts.insert(1, notice)
     box = W.VBox(parts)
     box.add_class("mw-app")

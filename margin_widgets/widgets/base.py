@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from ..core.account import Account
 from ..core.errors import MarginInputError
 from ..core.scenario import PathSpec, Scenario
 from ..core.simulation import SimulationResult
+from .markup import esc, message_html
 
 __all__ = [
     "Dashboard", "ScenarioDashboard", "EditContext", "GuardOutcome", "GENERIC_ERROR",
@@ -58,10 +58,10 @@ def info_html(text: str, definition_text: str = "", *, css_class: str = "mw-labe
     "<span class='mw-label'>Equity <span class='mw-info' title='Wallet + uPnL'
      aria-label='Wallet + uPnL' role='img'>(i)</span></span>"
     """
-    text_html = html.escape(text)
+    text_html = esc(text)
     if not definition_text:
-        return f"<span class='{css_class}'>{text_html}</span>"
-    d = html.escape(definition_text, quote=True)
+        return f"<span class='{esc(css_class)}'>{text_html}</span>"
+    d = esc(definition_text)
     return (f"<span class='{css_class}'>{text_html} <span class='mw-info' title='{d}' "
             f"aria-label='{d}' role='img'>(i)</span></span>")
 
@@ -115,7 +115,7 @@ class Dashboard(VBox):
         self.status = HTML("", layout=Layout(width="100%"))
         self.status.add_class("mw-status")
         self.css = HTML(style.CSS + _EXTRA_CSS, layout=Layout(height="0px", margin="0"))
-        self.title_html = HTML(f"<div class='mw-title'>{html.escape(title)}</div>")
+        self.title_html = HTML(f"<div class='mw-title'>{esc(title)}</div>")
         self.add_class("mw-root")
         self.add_class(css_class)
 
@@ -138,8 +138,7 @@ class Dashboard(VBox):
     def show_error(self, message: str) -> None:
         """Show ``message`` in the error box (plain text, escaped)."""
         self.error_message = message
-        self.error_box.value = (f"<div class='mw-error' role='alert'>"
-                                f"{html.escape(message)}</div>")
+        self.error_box.value = message_html(message, "error", role="alert")
 
     def clear_error(self) -> None:
         """Empty the error box."""
@@ -149,7 +148,7 @@ class Dashboard(VBox):
 
     def show_status(self, message: str) -> None:
         """Show a short line about what just happened."""
-        self.status.value = f"<div class='mw-caption'>{html.escape(message)}</div>"
+        self.status.value = message_html(message, "caption")
 
     @contextmanager
     def _guard(self, action: str = "update",

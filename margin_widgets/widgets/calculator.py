@@ -32,6 +32,7 @@ from ..charts import style
 from ..core import Account, Position, Venue, base_asset, venues
 from ..core.errors import MarginInputError, positive_finite
 from .base import Dashboard, definition, info_html
+from .markup import esc
 
 __all__ = ["LiquidationCalculator", "CalculatorResult", "LevelsChart", "contract_size_for"]
 
@@ -373,7 +374,7 @@ class LiquidationCalculator(Dashboard):
                 "amount of USD; margin and PnL are in the coin.")
             self.entry_unit.value = "<span class='mw-unit'>USD</span>"
         else:
-            self.quantity_unit.value = f"<span class='mw-unit'>{html.escape(base_asset(symbol))}"\
+            self.quantity_unit.value = f"<span class='mw-unit'>{esc(base_asset(symbol))}"\
                                        "</span>"
             self.entry_unit.value = f"<span class='mw-unit'>{html.escape(v.quote_currency)}"\
                                     "</span>"
@@ -487,7 +488,7 @@ class LiquidationCalculator(Dashboard):
         self.liquidation_label.value = (
             f"<div>{info_html('Liquidation price', definition('liquidation price'))}</div>"
             f"<div class='mw-liq' style='font-size:1.6em'>{html.escape(lp)}</div>"
-            f"<div class='mw-caption'>{html.escape(pos.describe())} on "
+            f"<div class='mw-caption'>{esc(pos.describe())} on "
             f"{html.escape(v.name)}</div>")
         self.explanation_html.value = r.explanation.to_html()
         self.bracket_html.value = self._rules_html(r)
@@ -526,7 +527,7 @@ class LiquidationCalculator(Dashboard):
         if v.contract == "inverse":
             items.append(f"Inverse contract: {pos.quantity:,.6g} contracts of "
                          f"{pos.contract_size:,.0f} USD; margin and PnL in "
-                         f"{html.escape(r.currency)}.")
+                         f"{esc(r.currency)}.")
         if v.notes:
             items.append(html.escape(v.notes))
         src = html.escape(f"{v.source} ({v.as_of})" if v.as_of else v.source)

@@ -12,7 +12,6 @@ in every chart.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from ..core.scenario import PRESETS, Scenario
 from ..core.simulation import SimulationResult
 from .base import ScenarioDashboard
 from .controls import AccountControls, PathEditor, PositionsEditor, ScenarioPicker, TimeScrubber
+from .markup import esc
 from .numbers import NumbersPanel
 
 __all__ = ["CrossVsIsolated", "summarize_comparison"]
@@ -254,7 +254,7 @@ class CrossVsIsolated(ScenarioDashboard):
             views[mode] = small
         self.balance_chart.update(views)
         self.summary = summarize_comparison(self.result)
-        text = "".join(f"<p style='margin:2px 0'>{html.escape(s)}</p>" for s in self.summary)
+        text = "".join(f"<p style='margin:2px 0'>{esc(s)}</p>" for s in self.summary)
         value = (f"<div class='mw-summary'><b>What differs on this path</b>{text}</div>")
         if self.summary_html.value != value:
             self.summary_html.value = value

@@ -50,6 +50,7 @@ from ..core.scenario import MAX_STEPS, PRESETS, PathSpec, Scenario
 from ..core.simulation import TransferEvent
 from ..core.venue import venues
 from .base import EditContext, account_at, definition, info_html, marks_at
+from .markup import esc, user_text
 
 __all__ = [
     "AccountControls", "PositionRow", "PositionsEditor", "PathEditor", "ScenarioPicker",
@@ -189,7 +190,7 @@ class AccountControls(HBox, _Control):
             _set(self.venue_dropdown, value=scenario.venue)
             _set(self.wallet_input, value=float(scenario.wallet_balance))
             sym = scenario.positions[0].symbol if scenario.positions else "BTCUSDT"
-            self.currency_label.value = venue.currency(sym)
+            self.currency_label.value = esc(venue.currency(sym))
             _set(self.fees_checkbox, value=bool(scenario.fees))
             _set(self.funding_rate_input, value=round(scenario.funding_rate * 100.0, 10))
             _set(self.funding_interval_input, value=int(scenario.funding_every or 0))
@@ -993,8 +994,9 @@ class ScenarioPicker(HBox):
                             + text).strip()
             if self.dropdown.value != key:
                 self.dropdown.value = key
-            if self.description_html.value != text:
-                self.description_html.value = text
+            value = user_text(text) if text else ""
+            if self.description_html.value != value:
+                self.description_html.value = value
         finally:
             self._showing -= 1
 

@@ -32,7 +32,9 @@ from ..charts.montecarlo import ModeSeries, MonteCarloCharts
 from ..core import PRESETS, MonteCarloCancelled, MonteCarloResult, Scenario, monte_carlo
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
+from ..core.scenario import MAX_MONTE_CARLO_WORK, check_work
 from .base import Dashboard, info_html
+from .markup import user_text
 
 __all__ = ["MonteCarloExplorer", "MonteCarloRun", "gbm_paths", "summary_text"]
 
@@ -297,7 +299,12 @@ class MonteCarloExplorer(Dashboard):
         return self._scenario_for(self.scenario_dropdown.value)
 
     def set_scenario(self, scenario: Scenario) -> bool:
-        """Use ``scenario`` (one batch, one run); errors go to the error box."""
+        """Use ``scenario`` (one batch, one run); errors go to the error box.
+
+        A refused scenario is not kept: the previous selection, steps and description stay.
+        """
+        previous = (self._custom, self.scenario_dropdown.options,
+                    self.scenario_dropdown.value, self.steps_input.value)
         with self._guard("load scenario") as g:
             scenario.account()
             self._custom = scenario
@@ -313,7 +320,19 @@ class MonteCarloExplorer(Dashboard):
                     self._syncing -= 1
                 self._describe(scenario)
                 self.request_recompute()
-        return g.ok and not self.error_message
+        ok = g.ok and not self.error_message
+        if not ok:
+            with self._guard("restore scenario"):
+                self._syncing += 1
+                try:
+                    self._custom = previous[0]
+                    self.scenario_dropdown.options = previous[1]
+                    self.scenario_dropdown.value = previous[2]
+                    self.steps_input.value = previous[3]
+                finally:
+                    self._syncing -= 1
+                self._describe(self.scenario)
+        return ok
 
     def _on_scenario(self, change: dict[str, Any]) -> None:
         if self._syncing:
@@ -335,7 +354,7 @@ class MonteCarloExplorer(Dashboard):
     def _describe(self, sc: Scenario) -> None:
         pos = "; ".join(p.describe() for p in sc.positions)
         self.description_html.value = (
-            f"<div class='mw-caption'>{html.escape(sc.description)} Positions: "
+            f"<div class='mw-caption'>{user_text(sc.description)} Positions: "
             f"{html.escape(pos)}. Wallet {html.escape(style.fmt_money(sc.wallet_balance))}. "
             "The scenario's own path is replaced by random ones (independent per symbol); "
             "isolated runs give each position its initial margin.</div>")
@@ -363,6 +382,7 @@ class MonteCarloExplorer(Dashboard):
                             drift=float(self.drift_slider.value), seed=seed)
         if run.n_paths < 1 or run.steps < 2:
             raise MarginInputError("a run needs at least one path of at least two steps")
+        check_work(len(sc.positions), run.steps, run.n_paths, limit=MAX_MONTE_CARLO_WORK)
         sc.account()
         return run
 

@@ -24,6 +24,7 @@ from ..charts import style
 from ..core.errors import MarginInputError
 from ..core.simulation import SimulationResult, attribute
 from .base import account_at, definition, info_html, log, marks_at
+from .markup import esc
 
 __all__ = ["NumbersPanel"]
 
@@ -169,8 +170,8 @@ class NumbersPanel(VBox):
             if k >= 0:
                 extra.append(f"liquidated at step {k:,}")
             v[f"status #{n}"] = "; ".join(extra)
-            who = (f"<span class='mw-{p.mode}'>#{n} {html.escape(p.symbol)} {p.side} "
-                   f"×{p.leverage:g} {p.mode}</span>")
+            who = (f"<span class='mw-{esc(p.mode)}'>#{n} {esc(p.symbol)} {esc(p.side)} "
+                   f"×{p.leverage:g} {esc(p.mode)}</span>")
             detail = f"<div class='mw-caption'>{html.escape(v[f'status #{n}'])}</div>"
             liq_css = "mw-liq" if 0 <= k <= t else ""
             prow.append(f"<tr><td class='mw-pos' colspan='2'>{who}{detail}</td></tr>")
@@ -209,6 +210,7 @@ class NumbersPanel(VBox):
         except MarginInputError:
             return ""
         total = parts.pop("total")
+        cur = esc(cur)  # an inverse contract's currency is the symbol's coin
         items = "".join(
             f"<li>{html.escape(name)}: {html.escape(style.fmt_price(v, dec))} {cur}</li>"
             for name, v in parts.items() if abs(v) >= 10 ** -dec / 2)
