@@ -153,3 +153,5 @@ class ScenarioIO(W.VBox):
         except Exception:  # a widget callback must never raise
             log.exception("margin_widgets: scenario upload failed")
             self.message.value = message_html("Not loaded: the file could not be read.")
+        finally:
+            self.upload.value = ()  # so that the same file can be chosen again
