@@ -854,7 +854,7 @@ class PathEditor(VBox, _Control):
 
         def edit(ctx: EditContext) -> Scenario:
             try:
-                _, prices = core_paths.parse_csv_text(bytes(content))
+                _, prices = core_paths.parse_csv_text(bytes(content), max_rows=MAX_STEPS)
             except MarginInputError as exc:
                 raise MarginInputError(f"{name}: {exc}") from None
             return self._replace_spec(ctx, PathSpec("data", {"prices": prices.tolist()}),

@@ -662,3 +662,34 @@ def test_all_examples_load_and_unknown_names_fail():
         example_dataset("doge_moon")
     with pytest.raises(KeyError):
         example_dataset("doge_moon")
+
+
+def test_load_csv_reads_a_bounded_amount_from_endless_files(monkeypatch):
+    # /dev/zero reports a size of 0 and never ends: at most the limit + 1 byte is read
+    monkeypatch.setattr(paths, "_MAX_CSV_BYTES", 1_000_000)
+    t0 = time.perf_counter()
+    with pytest.raises(MarginInputError, match="more than 0.953674 MB"):
+        load_csv("/dev/zero")
+    assert time.perf_counter() - t0 < 30  # unbounded, it would never return
+
+    class Endless(io.RawIOBase):
+        """A reader that ignores the size it is asked for."""
+
+        def read(self, size=-1):
+            return b"t,p\n" + b"1" * 2_000_000
+
+    with pytest.raises(MarginInputError, match="MB"):
+        load_csv(Endless())
+
+
+def test_csv_row_bound_can_be_lowered_by_the_caller():
+    text = "timestamp,price\n" + "".join(f"{i},{100 + i}\n" for i in range(1, 21))
+    with pytest.raises(MarginInputError, match=r"^line 12: more than 10 rows"):
+        parse_csv_text(text, max_rows=10)
+    with pytest.raises(MarginInputError, match="more than 10 rows"):
+        load_csv(io.StringIO(text), max_rows=10)
+    assert parse_csv_text(text, max_rows=20)[1].size == 20
+    # the ceiling stays the module's limit, and a nonsense bound is refused
+    assert paths._row_limit(10**12) == paths._MAX_CSV_ROWS
+    with pytest.raises(MarginInputError, match="max_rows"):
+        parse_csv_text(text, max_rows=1)

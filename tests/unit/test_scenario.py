@@ -2,6 +2,7 @@
 
 import base64
 import json
+import tracemalloc
 import zlib
 
 import numpy as np
@@ -10,6 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from margin_widgets.core import PRESETS, MarginInputError, PathSpec, Position, Scenario
+from margin_widgets.core.scenario import (
+    MAX_MONTE_CARLO_WORK,
+    MAX_STEPS,
+    MAX_WORK,
+    check_work,
+)
 
 
 @pytest.mark.parametrize("key", list(PRESETS))
@@ -115,3 +122,91 @@ def test_random_text_never_crashes_with_anything_but_a_clear_error(text):
 def test_positions_in_scenarios_are_validated():
     with pytest.raises(MarginInputError, match="no price path for ETHUSDT"):
         PRESETS["one_long"].replace(positions=(Position("ETHUSDT", "long", 1, 3_000),))
+
+
+# --- work and nesting limits (issue 8) --------------------------------------------------------
+
+
+def _link(data) -> str:
+    raw = zlib.compress(json.dumps(data).encode(), 9)
+    return "scenario=" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _twenty_by_a_million() -> dict:
+    data = PRESETS["one_long"].to_dict()
+    pos = Position("BTCUSDT", "long", 0.01, 60_000, 10, "isolated").to_dict()
+    data["positions"] = [pos] * 20
+    data["steps"] = 1_000_000
+    data["paths"] = {"BTCUSDT": {"generator": "constant", "params": {"price": 60_000},
+                                 "seed": None}}
+    return data
+
+
+def test_the_heavy_link_is_refused_before_anything_is_built(monkeypatch):
+    # the reported link: about 520 characters for 20 positions x 1,000,000 steps (4.4 GB)
+    query = _link(_twenty_by_a_million())
+    assert len(query) < 600
+
+    def must_not_run(*_a, **_k):
+        raise AssertionError("a path was built or a run started for a refused scenario")
+
+    monkeypatch.setattr(PathSpec, "build", must_not_run)
+    tracemalloc.start()
+    try:
+        with pytest.raises(MarginInputError, match=r"20 positions × 1,000,000 steps is too "
+                                                   r"much work.*at most 5,000,000"):
+            Scenario.from_query(query)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000  # a run would need gigabytes
+
+
+def test_work_limit_is_on_the_product_and_admits_five_positions_over_a_million_steps():
+    base = PRESETS["hedged_pair"]
+    five = tuple(base.positions[i % 2] for i in range(5))
+    ok = base.replace(positions=five, steps=MAX_STEPS)
+    assert len(ok.positions) * ok.steps == MAX_WORK
+    with pytest.raises(MarginInputError, match="6 positions × 1,000,000 steps"):
+        base.replace(positions=(*five, base.positions[0]), steps=MAX_STEPS)
+    with pytest.raises(MarginInputError, match="steps must be between 2 and 1,000,000"):
+        base.replace(positions=five[:1], steps=MAX_STEPS + 1)  # each bound still holds
+    assert check_work(1, 2_000, 10_000, limit=MAX_MONTE_CARLO_WORK) == 20_000_000
+    with pytest.raises(MarginInputError, match="× 10,001 paths.*fewer steps, positions or paths"):
+        check_work(1, 2_000, 10_001, limit=MAX_MONTE_CARLO_WORK)
+
+
+def test_deeply_nested_json_is_refused_with_its_depth():
+    for text in ("[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000,
+                 "[" * 1_999_000):
+        with pytest.raises(MarginInputError, match=r"nested [\d,]+ levels deep.*at most 20"):
+            Scenario.from_json(text)
+    nested = "[" * 5_000 + "]" * 5_000
+    with pytest.raises(MarginInputError, match="nested 5,000 levels deep"):
+        Scenario.from_query("scenario=" + base64.urlsafe_b64encode(
+            zlib.compress(nested.encode())).decode().rstrip("="))
+    # brackets inside strings do not nest: a description full of them is fine
+    s = PRESETS["one_long"].replace(description="[{" * 900 + "\\\"[" * 10)
+    assert Scenario.from_json(s.to_json()) == s
+
+
+def test_deeply_nested_python_data_is_refused_not_recursing():
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    for field in ("wallet_balance", "title", "positions", "steps", "venue"):
+        data = PRESETS["one_long"].to_dict()
+        data[field] = deep
+        with pytest.raises(MarginInputError) as info:
+            Scenario.from_dict(data)
+        assert len(str(info.value)) < 300
+
+
+def test_messages_quote_hostile_values_briefly():
+    huge = "<img src=x onerror=alert(1)>" * 50_000
+    for changes in ({"venue": huge}, {"wallet_balance": huge}, {huge: 1},
+                    {"steps": [1] * 100_000},
+                    {"paths": {"BTCUSDT": {"generator": huge, "params": {}}}}):
+        with pytest.raises(MarginInputError) as info:
+            Scenario.from_json(_mutate(**changes))
+        assert len(str(info.value)) < 400, str(info.value)[:500]
