@@ -199,6 +199,10 @@ def test_margin_lab_shows_hostile_scenario_literally():
     assert esc(SYMBOL) in html                               # numbers panel, explanation
     # the symbol itself reaches toggle buttons and the symbol box as plain strings (text)
     assert SYMBOL in lab.path_editor.symbol_toggle.options
+    # bqplot writes tooltip values with d3's .text(): they carry the raw words, not HTML
+    # (escaping them would show "&lt;" to the visitor)
+    names = [str(n) for n in lab.price_chart.liquidation_markers.names]
+    assert any(SYMBOL in n for n in names) and not any("&lt;" in n for n in names)
 
 
 def test_margin_lab_loaded_with_hostile_scenario_by_set_scenario_and_edits():
