@@ -308,12 +308,11 @@ def test_gbm_without_volatility_is_deterministic_growth():
     assert np.allclose(p, 100.0 * np.exp(0.1 * np.arange(5)), rtol=1e-14)
 
 
-def test_gbm_is_fast_for_a_large_fan():
-    start = time.perf_counter()
+def test_gbm_large_fan_shape_and_start():
+    # Its speed is measured in benchmarks/bench_core.py, never asserted here (shared machine).
     p = gbm(60_000.0, 1_000, n_paths=10_000, seed=0)
-    elapsed = time.perf_counter() - start
     assert p.shape == (10_000, 1_000) and (p[:, 0] == 60_000.0).all()
-    assert elapsed < 1.5, f"gbm 10,000 x 1,000 took {elapsed:.2f} s"
+    assert np.isfinite(p).all() and (p > 0).all()
 
 
 # --------------------------------------------------------------------------- jumps
