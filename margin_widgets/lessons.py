@@ -410,7 +410,7 @@ def l9_cases() -> dict[str, dict[str, np.ndarray]]:
     last_a[L9_WICK_STEP] = lp * 0.985
     # B: the mark (an index of spot prices) slides under the liquidation price while the
     # contract trades at a premium, so the last price never touches the line
-    mark_b = P.piecewise([(0, 60_000), (200, 54_000), (L9_STEPS - 1, 53_500)], L9_STEPS)
+    mark_b = P.piecewise([(0, 60_000), (200, 54_000), (L9_STEPS - 1, 54_000)], L9_STEPS)
     last_b = mark_b * (1 + L9_PREMIUM)
     return {"wick": {"mark": mark_a, "last": last_a}, "mark": {"mark": mark_b, "last": last_b}}
 

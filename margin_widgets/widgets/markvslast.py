@@ -98,7 +98,7 @@ class MarkVsLast(w.VBox):
             fig = bq.Figure(
                 marks=marks, title=TITLES.get(key, key), animation_duration=0,
                 axes=[bq.Axis(scale=xs, label="step"),
-                      bq.Axis(scale=ys, orientation="vertical", label="price (USDT)",
+                      bq.Axis(scale=ys, side="left", label="price (USDT)",
                               tick_format=",.0f", label_offset="60px")],
                 legend_location="top-right",
                 fig_margin={"top": 40, "bottom": 40, "left": 80, "right": 16},
