@@ -44,7 +44,7 @@ SCHEMA = "margin_widgets/assessment-results"
 VERSION = 1
 MAX_ID = 64
 INTRO = (
-    "Fourteen questions across the nine lessons, half of them conceptual. Type your learner "
+    "Fourteen questions across lessons 1 to 9, half of them conceptual. Type your learner "
     "id (your instructor gives it to you) and press *Start*: the numbers are drawn for your "
     "id, so they differ from your neighbour's, and the engine grades every answer. Prices and "
     "amounts are accepted to the dollar, percentages to 0.05 points. The summary at the "

@@ -1242,12 +1242,206 @@ _L9 = Lesson(
     slug="mark_vs_last")
 
 
+# ================================================================================ lesson 10
+# DRAFT, with what the engine has today: full liquidation, the insurance fund's payout on a
+# gap, and ADL explained. Partial liquidation and the clearance fee wait for the engine's
+# liquidation work (issue 10).
+L10_SCENARIO = PRESETS["flash_crash"]
+SRC_HL_ADL = ("Hyperliquid docs, Trading › Auto-deleveraging (hyperliquid.gitbook.io, read "
+              "2026-12)")
+
+
+def _l10_run() -> dict[str, Any]:
+    hit = _RUNS.get(-10)
+    if hit is None:
+        hit = (L10_SCENARIO, L10_SCENARIO.compare())
+        _RUNS[-10] = hit
+    return hit[1]
+
+
+_L10 = Lesson(
+    10, "What happens at liquidation (draft)",
+    "The price gapped through my liquidation price: do I owe the exchange, and who pays?",
+    _compare(L10_SCENARIO),
+    (
+        _choice(
+            "<b>Predict</b>: a 20x cross long in a 3,000 USDT wallet; the mark gaps 25 % down "
+            "in one step, far past the bankruptcy price. Do you end up owing the exchange "
+            "money?",
+            [("Yes — the loss beyond the wallet is a debt",
+              "Not on the exchanges the kit models: the loss stops at the pool."),
+             ("No — the loss stops at the pool (here the whole cross wallet); the insurance "
+              "fund pays the rest",
+              "Right: the engine records the insurance fund's payout at the liquidation "
+              "step."),
+             ("No — because the position is closed at the liquidation price, not lower",
+              "On a gap there is no trade at the liquidation price: the position closes at "
+              "the gapped mark.")], 1, predict=True),
+        ExerciseSpec(
+            "In the cross column, how much does the insurance fund pay at the liquidation "
+            "step (the ✕'s tooltip or the events table)?",
+            lambda: float(np.sum(_l10_run()["cross"].insurance_payout)),
+            "USDT", PRICE_TOLERANCE,
+            ("The pool had the wallet minus the opening fee; the position lost "
+             "0.5 × (45,000 − 60,000).",),
+            "Loss 0.5 × 15,000 = 7,500 USDT against a pool of 3,000 − 15 (opening fee) = "
+            "2,985 USDT: the insurance fund pays <b>4,515 USDT</b>.",
+            why="The pool went below zero by that much; the trader's loss stops at the pool.",
+            mistakes=((lambda: 7_500.0, "That is the whole loss; the pool paid its 2,985 "
+                                        "USDT first."),
+                      (lambda: 4_500.0, "Close: the pool had 2,985 USDT, not 3,000 — the "
+                                        "opening fee had already left it.")),
+            read=lambda w: float(np.sum(w.result["cross"].insurance_payout))),
+        ExerciseSpec(
+            "And in isolated mode: what equity is left at the end of the path?",
+            lambda: float(_l10_run()["isolated"].equity[-1]),
+            "USDT", PRICE_TOLERANCE,
+            ("Isolated loses only its margin: 0.5 × 60,000 ÷ 20.",
+             "Don't forget the opening fee, paid from the wallet."),
+            "3,000 − 15 (opening fee) − 1,500 (the isolated margin, lost) = <b>1,485 "
+            "USDT</b>.",
+            why="The gap took the isolated margin; the rest of the wallet was never in the "
+                "pool.",
+            mistakes=((lambda: 1_500.0, "You forgot the 15 USDT opening fee."),),
+            read=lambda w: float(w.result["isolated"].equity[-1])),
+        _choice(
+            "The insurance fund cannot cover a bankrupt position. What does Hyperliquid do?",
+            [("Auto-deleveraging: traders on the opposite side, ranked by unrealized PnL and "
+              "leverage, are closed against the bankrupt position",
+              f"Right ({SRC_HL_ADL}). The kit explains ADL; it does not simulate other "
+              "traders."),
+             ("It charges the trader's other accounts", "No: the loss stops at the pool."),
+             ("It halts trading", "Not what the docs describe.")], 0),
+    ),
+    goals=("say what happens to the pool's money at liquidation",
+           "compute the insurance fund's payout on a gap",
+           "explain auto-deleveraging (ADL)"),
+    intro=(
+        "**This lesson is a draft** built with what the kit's engine does today: it closes "
+        "the whole pool at the liquidation step (full liquidation), what is left of the "
+        "margin is forfeited to the **insurance fund**, and when a gap takes the pool below "
+        "zero the insurance fund pays the difference (the engine records it). Partial "
+        "liquidation and the clearance fee come with the engine's next liquidation work. "
+        "When the insurance fund cannot pay, exchanges **auto-deleverage** (ADL) profitable "
+        "opposite positions."),
+    look=(
+        "The Flash crash preset: a 20x long of 0.5 BTC in a 3,000 USDT wallet; at step 300 "
+        "the mark gaps from 60,000 to 45,000 and then recovers. Hover the ✕ markers and read "
+        "the sentence under the charts."),
+    try_this=("Lower the leverage to 5x: is the position still liquidated by the gap? What "
+              "does the insurance fund pay now?"),
+    you_can_now=("say who pays when a price gaps through the bankruptcy price",
+                 "compute an insurance-fund payout",
+                 "explain ADL"),
+    boxes=(Box("After liquidation you can owe the exchange money.",
+               "On the exchanges the kit models the loss stops at the pool: what is left of "
+               "the margin goes to the insurance fund, which also pays when a gap takes the "
+               "pool below zero; when it cannot, profitable opposite traders are "
+               "auto-deleveraged (Hyperliquid: “a user who has no open positions will not "
+               "socialize any losses”).",
+               f"MARGIN_MODEL.md section 5; {SRC_HL_ADL}"),),
+    slug="what_happens_at_liquidation")
+
+
+# ================================================================================ lesson 11
+# DRAFT, with what the engine has today: a margin transfer by hand (a scheduled add_margin
+# event) against cross. Auto-add margin ("position insurance") waits for the engine (issue 10).
+L11_TOPUP_STEP = 250
+L11_TOPUP = 3_000.0
+L11_SCENARIO = PRESETS["one_long"].replace(
+    title="One long, topped up by hand",
+    description="The isolated 10x BTC long of “One long”; at step 250 the trader moves 3,000 "
+                "USDT from the wallet into its isolated margin.",
+    events=({"step": L11_TOPUP_STEP, "kind": "add_margin", "amount": L11_TOPUP,
+             "position": 0},))
+
+
+def _l11_without() -> Any:
+    return _run(PRESETS["one_long"])
+
+
+_L11 = Lesson(
+    11, "Margin transfers and position insurance (draft)",
+    "My isolated position is close to liquidation: should I add margin, and what does it "
+    "cost?",
+    _lab(L11_SCENARIO),
+    (
+        ExerciseSpec(
+            f"At step {L11_TOPUP_STEP} the trader adds {L11_TOPUP:,.0f} USDT to the isolated "
+            "margin (now 9,000). Where is the new liquidation price?",
+            lambda: float(_run(L11_SCENARIO).liquidation_price[0, L11_TOPUP_STEP]),
+            "USDT", PRICE_TOLERANCE,
+            ("Solve 9,000 + (P − 60,000) = P × 0.5 % − 50.",),
+            "P = (60,000 − 9,000 − 50) ÷ 0.995 = <b>51,206.03 USDT</b>.",
+            why="Each USDT added moves a 1 BTC long's line down by 1 ÷ 0.995.",
+            mistakes=((lambda: 51_000.0, "That is the bankruptcy price; liquidation keeps "
+                                         "the maintenance margin."),),
+            read=lambda w: float(w.result.liquidation_price[0, L11_TOPUP_STEP])),
+        ExerciseSpec(
+            "Without the top-up the position is liquidated. How much more equity does the "
+            "topped-up trader have at the end of the path?",
+            lambda: float(_run(L11_SCENARIO).equity[-1] - _l11_without().equity[-1]),
+            "USDT", PRICE_TOLERANCE,
+            ("Without the top-up: the 6,000 margin and the 30 USDT fee are lost.",
+             "With it: the position survives to 55,000, an unrealized loss of 5,000."),
+            "With the top-up: 10,000 − 30 − 5,000 = 4,970; without: 10,000 − 6,030 = 3,970. "
+            "The top-up ended <b>1,000 USDT</b> better — because the price came back.",
+            why="The path's low (51,500) stayed above the new liquidation price.",
+            read=lambda w: float(w.result.equity[-1])
+            - float(_run(PRESETS["one_long"]).equity[-1])),
+        _choice(
+            "Had BTC kept falling to 45,000 instead of recovering, what would the top-up have "
+            "done?",
+            [("Cost 3,000 USDT more: the topped-up position is liquidated later, and its "
+              "larger margin is lost with it",
+              "Right: adding margin postpones the liquidation; it does not cap the loss "
+              "any more — it raises the cap."),
+             ("Saved the position anyway", "Below 51,206 the topped-up margin is used up "
+                                           "too."),
+             ("Cost nothing: unused margin is returned at liquidation",
+              "On Binance what is left of the margin goes to the insurance fund.")], 0),
+        _choice(
+            "Compared with adding margin by hand, cross mode:",
+            [("backs the position with the whole wallet all the time, with no action — and "
+              "risks all of it",
+              "Right: cross is an automatic, unlimited top-up from the whole wallet."),
+             ("caps the loss at the initial margin", "That is isolated mode."),
+             ("needs a transfer for every top-up", "Cross needs no transfer at all: the "
+                                                   "whole cross wallet is the pool.")], 0),
+    ),
+    goals=("move an isolated position's liquidation price by a margin transfer",
+           "say when a top-up saves a position and what it costs when it does not",
+           "compare a top-up by hand with cross"),
+    intro=(
+        "**This lesson is a draft** built with what the kit's engine does today: a **margin "
+        "transfer** by hand, scheduled at a step, moves money from the wallet into an "
+        "isolated position (at most the available balance). Some exchanges also offer an "
+        "automatic top-up — the article's **position insurance**; the engine does not "
+        "simulate it yet, so this lesson does not show it."),
+    look=(
+        "The lab holds the isolated 10x long of “One long” with a 3,000 USDT top-up at step "
+        "250 (the events table lists it). Scrub past step 250: the dashed liquidation line "
+        "drops, and the path's low no longer reaches it. Switch Mode to Cross to compare."),
+    try_this=("Delete the top-up (or move it after step 267): when is the position "
+              "liquidated, and what is lost?"),
+    you_can_now=("compute a liquidation price after a margin transfer",
+                 "weigh a top-up: a later liquidation against a larger possible loss",
+                 "see cross as a standing top-up from the whole wallet"),
+    boxes=(Box("“Position insurance” protects a position from liquidation.",
+               "An automatic top-up only moves more of your own wallet into the position when "
+               "it nears liquidation; if the price keeps going, the larger margin is lost "
+               "too. The kit will show it once the engine simulates auto-add margin.",
+               "MARGIN_MODEL.md section 5 (auto-add margin)"),),
+    slug="margin_transfers")
+
+
 LESSONS: dict[int, Lesson] = {L.number: L for L in (_L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8,
-                                                    _L9)}
+                                                    _L9,
+                                                    _L10, _L11)}
 
 
 def lesson(n: int) -> Lesson:
-    """Lesson ``n`` (1 to 9)."""
+    """Lesson ``n`` (1 to 11)."""
     if n not in LESSONS:
         raise KeyError(f"there are lessons 1 to {len(LESSONS)}")
     return LESSONS[n]

@@ -100,7 +100,9 @@ def lessons_index_nb():
     from margin_widgets.lessons import LESSONS
 
     parts = ["# margin_widgets — the course\n\nCross and isolated margin in crypto "
-             "derivatives, in nine short lessons and a final assessment. Each lesson asks one "
+             "derivatives, in short lessons and a final assessment (lessons marked “draft” "
+             "are built with what the engine does today and will grow with it). Each lesson "
+             "asks one "
              "question, shows a live widget set up to answer it, and checks your answers "
              "with the engine."]
     for n, L in LESSONS.items():

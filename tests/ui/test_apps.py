@@ -677,7 +677,8 @@ def expected_text(spec: ExerciseSpec, value: float) -> str:
 def check_numeric(box: Locator, spec: ExerciseSpec, hint_png: Path | None = None) -> None:
     """A wrong answer gets the first hint; the engine's answer is "Correct"."""
     answer = float(spec.answer())
-    wrong = answer + max(100.0, abs(answer))
+    # far from the answer and from every known mistake (those get their own hint)
+    wrong = answer + max(100.0, abs(answer)) * 1.37 + 11.0
     field_ = box.locator(".mw-answer input")
     feedback = box.locator(".mw-feedback")
     field_.fill(repr(round(wrong, 6)))

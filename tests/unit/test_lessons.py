@@ -66,6 +66,12 @@ HAND = {
     (8, 2): 19_600 / (1 - 0.0055),           # MARGIN_MODEL section 4: 19,708.40
     (9, 2): math.ceil((60_000 - LP3) / ((60_000 - 54_000) / 200)),
     (9, 3): LP3 * 0.015,
+    # flash crash: 0.5 BTC gaps 60,000 -> 45,000; the cross pool held 3,000 − 15 (fee)
+    (10, 2): 0.5 * 15_000 - (3_000 - 0.5 * 60_000 * TAKER),
+    (10, 3): 3_000 - 0.5 * 60_000 * TAKER - 0.5 * 60_000 / 20,
+    (11, 1): btc_lp_isolated_long(1, 60_000, 9_000, 0.005, 50),
+    # topped up: survives to 55,000 (−5,000); not: loses 6,000 margin; same 30 USDT fee
+    (11, 2): (10_000 - 30 - 5_000) - (10_000 - 30 - 6_000),
 }
 
 
@@ -132,7 +138,7 @@ def test_choices_give_a_reason_and_an_explanation_for_every_option():
 
 
 def test_every_lesson_is_built_to_teach():
-    assert sorted(LESSONS) == list(range(1, 10))
+    assert sorted(LESSONS) == list(range(1, 12))
     for n, L in LESSONS.items():
         assert L.question.endswith("?") and L.goals and L.you_can_now
         assert L.intro and L.look and L.try_this and L.slug
@@ -173,4 +179,17 @@ def test_no_unsupported_claims_remain():
 
 def test_unknown_lesson():
     with pytest.raises(KeyError):
-        lesson(10)
+        lesson(12)
+
+
+def test_lesson11_top_up_costs_more_when_the_price_keeps_falling():
+    """The reason lesson 11 gives, confirmed by a counterfactual path down to 45,000."""
+    from margin_widgets.core.scenario import PathSpec
+    from margin_widgets.lessons import L11_SCENARIO, L11_TOPUP
+
+    down = {"BTCUSDT": PathSpec("piecewise", {"points": [[0, 60_000], [150, 58_500],
+                                                          [300, 53_000], [499, 45_000]]})}
+    with_top = L11_SCENARIO.replace(paths=down).run()
+    without = L11_SCENARIO.replace(paths=down, events=()).run()
+    assert with_top.liquidated_at[0] >= 0 and without.liquidated_at[0] >= 0
+    assert without.equity[-1] - with_top.equity[-1] == pytest.approx(L11_TOPUP)
