@@ -80,27 +80,26 @@ class MarkVsLast(w.VBox):
             ys = bq.LinearScale(min=lo - 0.05 * span, max=hi + 0.05 * span)
             sc = {"x": xs, "y": ys}
             lp = np.asarray(res.liquidation_price)[0]
+            live = np.isfinite(lp)            # the line ends when the position is closed
             marks: list[Any] = [
                 bq.Lines(x=steps, y=case["last"], scales=sc, colors=[style.LAST],
-                         line_style="dotted", stroke_width=1.5, labels=["last price"],
-                         display_legend=True),
+                         line_style="dotted", stroke_width=1.5),
                 bq.Lines(x=steps, y=case["mark"], scales=sc, colors=[style.MARK],
-                         stroke_width=2, labels=["mark price"], display_legend=True),
-                bq.Lines(x=steps, y=np.where(np.isfinite(lp), lp, np.nan), scales=sc,
-                         colors=[style.LIQUIDATION], line_style=style.LIQ_LINE_STYLE,
-                         stroke_width=2, labels=["liquidation price"], display_legend=True),
+                         stroke_width=2),
+                bq.Lines(x=steps[live], y=lp[live], scales=sc, colors=[style.LIQUIDATION],
+                         line_style=style.LIQ_LINE_STYLE, stroke_width=2),
             ]
             k = int(np.asarray(res.liquidated_at)[0])
             if k >= 0:
-                marks.append(bq.Scatter(x=[float(k)], y=[float(case["mark"][k])], scales=sc,
+                marks.append(bq.Scatter(x=np.array([float(k)]),
+                                        y=np.array([float(case["mark"][k])]), scales=sc,
                                         marker="cross", colors=[style.LIQUIDATION],
-                                        default_size=120, tooltip=None))
+                                        default_size=120))
             fig = bq.Figure(
                 marks=marks, title=TITLES.get(key, key), animation_duration=0,
                 axes=[bq.Axis(scale=xs, label="step"),
                       bq.Axis(scale=ys, side="left", label="price (USDT)",
                               tick_format=",.0f", label_offset="60px")],
-                legend_location="top-right",
                 fig_margin={"top": 40, "bottom": 40, "left": 80, "right": 16},
                 layout=w.Layout(width="100%", min_width="300px", height="320px"))
             fig.add_class("mw-figure")
@@ -110,7 +109,11 @@ class MarkVsLast(w.VBox):
             cap.add_class("mw-mark-vs-last-caption")
             self.captions[key] = cap
             columns.append(w.VBox([fig, cap], layout=w.Layout(flex="1 1 340px")))
-        super().__init__([w.HTML(style.CSS),
+        key_html = w.HTML(
+            "<div class='mw-caption'>Solid black: the mark price; dotted grey: the last "
+            "traded price; dashed red: the liquidation price; ✕: the engine's liquidation."
+            "</div>")
+        super().__init__([w.HTML(style.CSS), key_html,
                           w.HBox(columns, layout=w.Layout(flex_flow="row wrap"))])
         self.add_class("mw-root")
         self.add_class("mw-mark-vs-last")

@@ -369,7 +369,10 @@ class MonteCarloExplorer(Dashboard):
         :meth:`set_scenario` reads it back.
         """
         sc = self.run_scenario()
-        vol = parse_volatility(self.volatility_input.value)
+        try:
+            vol = parse_volatility(self.volatility_input.value)
+        except MarginInputError:          # an unreadable box: share what is on the charts
+            vol = self.last_run.volatility if self.last_run is not None else 0.6
         drift = float(self.drift_slider.value)
         seed = int(self.seed_input.value)
         starts = self._starts_for(self.base_scenario)

@@ -655,7 +655,7 @@ def test_index_links_every_app_and_draws_the_default_scenario(
 
 # --- lessons in voila ---------------------------------------------------------------------------
 
-LESSON_FILES = sorted((REPO_ROOT / "notebooks").glob("0*.ipynb"))
+LESSON_FILES = sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture(scope="module")
