@@ -1,10 +1,10 @@
 """Mark price vs last price: a wick that does not liquidate, and a liquidation without a wick.
 
 :class:`MarkVsLast` shows two cases of one position side by side, each on its own price chart:
-the mark price (solid), the last traded price (dotted grey), the liquidation price (dashed red)
-and a ✕ where the engine liquidated the position. The engine runs come from the caller
-(:func:`margin_widgets.lessons.l9_results`); this widget only draws them and says in words what
-happened, from the same arrays.
+the mark price (black), the last traded price (thin grey, under the mark), the liquidation
+price (dashed red) and a ✕ where the engine liquidated the position. The engine runs come
+from the caller (:func:`margin_widgets.lessons.l9_results`); this widget only draws them and
+says in words what happened, from the same arrays.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class MarkVsLast(w.VBox):
             live = np.isfinite(lp)            # the line ends when the position is closed
             marks: list[Any] = [
                 bq.Lines(x=steps, y=case["last"], scales=sc, colors=[style.LAST],
-                         line_style="dotted", stroke_width=1.5),
+                         stroke_width=1.5),
                 bq.Lines(x=steps, y=case["mark"], scales=sc, colors=[style.MARK],
                          stroke_width=2),
                 bq.Lines(x=steps[live], y=lp[live], scales=sc, colors=[style.LIQUIDATION],
@@ -110,9 +110,9 @@ class MarkVsLast(w.VBox):
             self.captions[key] = cap
             columns.append(w.VBox([fig, cap], layout=w.Layout(flex="1 1 340px")))
         key_html = w.HTML(
-            "<div class='mw-caption'>Solid black: the mark price; dotted grey: the last "
-            "traded price; dashed red: the liquidation price; ✕: the engine's liquidation."
-            "</div>")
+            "<div class='mw-caption'>Black: the mark price; thin grey: the last traded "
+            "price (under the mark where they agree); dashed red: the liquidation price; ✕: "
+            "the engine's liquidation.</div>")
         super().__init__([w.HTML(style.CSS), key_html,
                           w.HBox(columns, layout=w.Layout(flex_flow="row wrap"))])
         self.add_class("mw-root")
