@@ -1,57 +1,113 @@
-"""The eight lessons: their live widgets and their exercises, checked by the engine.
+"""The lessons: their text, live widgets and exercises, checked by the engine.
 
-Notebooks stay thin: a lesson notebook imports ``lesson(n)``, displays ``.widget()`` and each
-``.exercise(k)``, and explains in prose. Every expected answer is computed by the engine at the
-moment the learner presses *Check*, so the lesson can never disagree with the charts.
+This module is the one source of truth of the course: ``tools/make_notebooks.py`` writes every
+lesson notebook from the :class:`Lesson` objects here (goals, text, boxes, the order of cells),
+and a test checks that regenerating the notebooks gives the committed ones.
+
+How a lesson teaches (PRODUCT.md, "How a lesson teaches"): goals at the top; where it helps, a
+*predict* question before the widget; the widget opens on the scenario of its exercises; every
+exercise can be answered from that widget as it opens (``ExerciseSpec.read`` says how); answer
+boxes start empty; a right answer is told why; a wrong answer that matches a known mistake gets
+the hint about that mistake; the worked solution opens after a first attempt; at least a third
+of the questions are conceptual (multiple choice, each option with its reason), shorts included;
+"What you may have read / what exchanges do" boxes where a popular description (including the
+article the kit was built from) says something exchanges do not do; "you can now …" at the end.
+
+Every expected answer is computed by the engine when the learner presses *Check*. Every
+"because" a lesson gives about a path is confirmed by a counterfactual engine run, computed in
+the explanation itself (:func:`lesson5_facts`), never typed in.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from .core import Account, Position, RiskTiers, Venue, simulate, venues
-from .core.scenario import PRESETS
+import numpy as np
 
-__all__ = ["ExerciseSpec", "ChoiceSpec", "Lesson", "LESSONS", "lesson"]
+from .core import Account, Position, RiskTiers, monte_carlo, simulate, venues
+from .core.scenario import PRESETS, PathSpec, Scenario
+
+__all__ = ["ExerciseSpec", "ChoiceSpec", "Box", "Lesson", "LESSONS", "lesson",
+           "lesson5_facts", "PRICE_TOLERANCE"]
+
+TextOrFn = str | Callable[[], str]
+Mistake = tuple[Callable[[], float], str]
+
+PRICE_TOLERANCE = 1.0
+"""Prices and amounts in USDT are accepted to the dollar (±1 USDT)."""
 
 
 @dataclass(frozen=True)
 class ExerciseSpec:
-    """A numeric exercise: the answer is whatever ``answer`` returns (the engine)."""
+    """A numeric exercise: the answer is whatever ``answer`` returns (the engine).
+
+    ``read(widget)`` reads the same number off the lesson's widget as it opens (what a
+    learner can see or compute on screen); tests check that both agree.
+    """
 
     question: str
     answer: Callable[[], float]
     unit: str
-    tolerance: float
+    tolerance: float | Callable[[], float]
     hints: tuple[str, ...]
-    solution: str
+    solution: TextOrFn
     relative: bool = False
+    why: TextOrFn = ""
+    mistakes: tuple[Mistake, ...] = ()
+    read: Callable[[Any], float] | None = None
+
+    def tolerance_value(self) -> float:
+        """The tolerance (computed when it depends on the engine, e.g. a sampling error)."""
+        t = self.tolerance
+        return float(t() if callable(t) else t)
 
 
 @dataclass(frozen=True)
 class ChoiceSpec:
-    """A conceptual multiple-choice question."""
+    """A conceptual multiple-choice question: every option carries its reason.
+
+    ``predict=True`` marks a question asked *before* the widget is shown.
+    """
 
     question: str
     options: tuple[str, ...]
     correct: int
-    explanations: tuple[str, ...]
+    explanations: tuple[TextOrFn, ...]
+    predict: bool = False
+
+
+@dataclass(frozen=True)
+class Box:
+    """A "What you may have read / what exchanges do" box, with its source."""
+
+    read: str
+    exchanges_do: str
+    source: str = ""
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One lesson: a question, a widget factory and exercises."""
+    """One lesson: goals, text, a widget factory, exercises and what the learner can now do."""
 
     number: int
     title: str
     question: str
     make_widget: Callable[[], Any]
     exercises: tuple[ExerciseSpec | ChoiceSpec, ...] = field(default_factory=tuple)
+    goals: tuple[str, ...] = ()
+    intro: str = ""
+    look: str = ""
+    try_this: str = ""
+    you_can_now: tuple[str, ...] = ()
+    boxes: tuple[Box, ...] = ()
+    slug: str = ""
 
     def widget(self) -> Any:
-        """The live widget, already set up to show the answer."""
+        """The live widget, already set up on the scenario of the exercises."""
         return self.make_widget()
 
     def exercise(self, k: int) -> Any:
@@ -60,264 +116,1332 @@ class Lesson:
 
         spec = self.exercises[k - 1]
         if isinstance(spec, ChoiceSpec):
-            return MultipleChoice(spec.question, list(spec.options), spec.correct,
-                                  list(spec.explanations))
-        return Exercise(spec.question, spec.answer, unit=spec.unit, tolerance=spec.tolerance,
-                        relative=spec.relative, hints=list(spec.hints), solution=spec.solution)
+            expl = [str(e() if callable(e) else e) for e in spec.explanations]
+            return MultipleChoice(spec.question, list(spec.options), spec.correct, expl)
+        return Exercise(spec.question, spec.answer, unit=spec.unit,
+                        tolerance=spec.tolerance_value(), relative=spec.relative,
+                        hints=list(spec.hints), solution=spec.solution, why=spec.why,
+                        mistakes=list(spec.mistakes))
+
+    @property
+    def notebook(self) -> str:
+        """File name of the lesson's notebook."""
+        return f"{self.number:02d}_{self.slug}.ipynb"
 
 
 # --- shared set-ups (engine objects, so answers come from the engine) ----------------------
-FLAT = Venue("MMR 0.4 % (no fees)", tiers=RiskTiers.flat(0.004))
 BINANCE = venues["binance_usdm"]
+BTC = "BTCUSDT"
 
 
-def _one_long(mode: str = "cross", wallet: float = 10_000, lev: float = 10) -> Account:
-    pos = Position("BTCUSDT", "long", 1, 60_000, lev, mode)  # type: ignore[arg-type]
-    return Account(BINANCE, wallet, [pos])
+def _lin_pw(*pts: tuple[float, float]) -> PathSpec:
+    return PathSpec("piecewise", {"points": [list(p) for p in pts]})
 
 
-def _pair() -> Account:
-    return Account(BINANCE, 10_000, [Position("BTCUSDT", "long", 0.5, 60_000, 10),
-                                     Position("ETHUSDT", "short", 5, 3_000, 20)])
+def _acct(wallet: float, *positions: Position) -> Account:
+    return Account(BINANCE, wallet, list(positions))
 
 
-def _lab(preset: str, **changes: Any) -> Callable[[], Any]:
+# ---------------------------------------------------------------- lesson 1 and 2: calculator
+L1: dict[str, Any] = {"quantity": 0.5, "entry_price": 60_000.0, "leverage": 10, "mode": "cross",
+      "wallet_balance": 10_000.0, "mark_price": 57_000.0}
+L2: dict[str, Any] = {"quantity": 1.0, "entry_price": 60_000.0, "leverage": 10, "mode": "cross",
+      "wallet_balance": 10_000.0, "mark_price": 58_000.0}
+
+
+def _l1_account() -> Account:
+    return _acct(L1["wallet_balance"], Position(BTC, "long", L1["quantity"], L1["entry_price"],
+                                                L1["leverage"]))
+
+
+def _l2_account() -> Account:
+    return _acct(L2["wallet_balance"], Position(BTC, "long", L2["quantity"], L2["entry_price"],
+                                                L2["leverage"]))
+
+
+def refusal(calc: Any) -> str:
+    """Why an exchange would refuse the calculator's position ("" when it would accept it).
+
+    Two checks an exchange makes before it opens an order: the initial margin must fit in the
+    wallet (cross) and the position must not be liquidated on opening.
+    """
+    r = getattr(calc, "result", None)
+    if r is None:
+        return ""
+    pos = r.account.positions[0]
+    cur = r.currency
+    if pos.mode == "cross" and r.initial_margin > r.account.wallet_balance + 1e-9:
+        return (f"An exchange would refuse this order: it needs an initial margin of "
+                f"{r.initial_margin:,.2f} {cur} and the wallet holds "
+                f"{r.account.wallet_balance:,.2f} {cur} (insufficient balance).")
+    lp = r.liquidation_price
+    if math.isfinite(lp) and (lp - pos.entry_price) * pos.sign >= 0:
+        return ("An exchange would refuse this order: the position would be liquidated as "
+                "soon as it opened (its liquidation price is past the entry price).")
+    return ""
+
+
+def _calculator(settings: dict[str, Any]) -> Callable[[], Any]:
+    def make() -> Any:
+        import ipywidgets as w
+
+        from .widgets.calculator import LiquidationCalculator
+
+        calc = LiquidationCalculator("binance_usdm", **settings)
+        warning = w.HTML()
+        warning.add_class("mw-lesson-warning")
+
+        def show(_change: Any = None) -> None:
+            text = refusal(calc)
+            warning.value = f"<div class='mw-error'>{text}</div>" if text else ""
+
+        for ctl in (calc.side_toggle, calc.quantity_input, calc.entry_input, calc.mark_input,
+                    calc.leverage_slider, calc.mode_toggle, calc.wallet_input,
+                    calc.margin_input, calc.venue_dropdown):
+            ctl.observe(show, names="value")
+        show()
+        calc.refusal_html = warning
+        calc.children = [*calc.children[:3], warning, *calc.children[3:]]
+        return calc
+    return make
+
+
+# ---------------------------------------------------------------- lesson 3: isolated
+L3_SCENARIO = Scenario(
+    title="Isolated long: up to 70,000, then down", venue="binance_usdm", wallet_balance=10_000,
+    description="An isolated 10x long of 1 BTC from 60,000 in a 10,000 USDT wallet. The mark "
+                "rises to 70,000 (step 100), then falls through the liquidation price.",
+    positions=(Position(BTC, "long", 1, 60_000, 10, "isolated"),),
+    paths={BTC: _lin_pw((0, 60_000), (100, 70_000), (200, 62_000), (350, 53_000),
+                        (499, 55_000))},
+    steps=500)
+L3_HIGH_STEP = 100
+
+
+def _lab(scenario: Scenario | Callable[[], Scenario]) -> Callable[[], Any]:
     def make() -> Any:
         from .widgets.lab import MarginLab
 
-        return MarginLab(PRESETS[preset].replace(**changes) if changes else PRESETS[preset])
+        return MarginLab(scenario() if callable(scenario) else scenario)
     return make
 
 
-def _compare(preset: str) -> Callable[[], Any]:
+_RUNS: dict[int, tuple[Scenario, Any]] = {}
+
+
+def _run(scenario: Scenario) -> Any:
+    """``scenario.run()``, once per (module-level, immutable) scenario."""
+    hit = _RUNS.get(id(scenario))
+    if hit is None or hit[0] is not scenario:
+        hit = (scenario, scenario.run())
+        _RUNS[id(scenario)] = hit
+    return hit[1]
+
+
+def _marks_at(scenario: Scenario, step: int) -> dict[str, float]:
+    return {s: float(p[step]) for s, p in scenario.mark_paths().items()}
+
+
+def _l3_account() -> Account:
+    return L3_SCENARIO.account()
+
+
+M60 = {BTC: 60_000.0}
+
+
+# ---------------------------------------------------------------- lesson 4: cross
+L4_SCENARIO = PRESETS["winner_and_loser"].replace(fees=False)
+L4_STEP = 200
+
+
+def _l4_marks() -> dict[str, float]:
+    return _marks_at(L4_SCENARIO, L4_STEP)
+
+
+# ---------------------------------------------------------------- lesson 5: cross vs isolated
+L5_SCENARIO = PRESETS["winner_and_loser"].replace(
+    wallet_balance=4_000, title="Winner and loser, 4,000 USDT wallet",
+    description="BTC long 0.5 at 60,000 (10x) and ETH short 5 at 3,000 (20x) in a 4,000 USDT "
+                "wallet. BTC slides to 51,500 while ETH falls to 2,500.")
+
+
+@dataclass(frozen=True)
+class Lesson5Facts:
+    """Engine runs behind every "because" of lesson 5 (computed, never typed)."""
+
+    iso_btc_step: int            # step at which the isolated BTC long is liquidated
+    cross_steps: tuple[int, ...]  # cross liquidation steps (−1: never)
+    btc_alone_cross_step: int    # the counterfactual: BTC alone in cross, same path
+    final_cross: float
+    final_iso: float
+    btc_upnl_end_cross: float    # the BTC long's uPnL at the end, still open in cross
+    iso_btc_margin: float        # what isolated lost on BTC at liquidation (its margin)
+    eth_upnl_end: float
+    path_low: float
+
+
+@cache
+def lesson5_facts() -> Lesson5Facts:
+    """Both modes and the counterfactual (BTC alone, cross) on lesson 5's path."""
+    both = L5_SCENARIO.compare()
+    alone = L5_SCENARIO.replace(positions=L5_SCENARIO.positions[:1]).compare()["cross"]
+    cross, iso = both["cross"], both["isolated"]
+    return Lesson5Facts(
+        iso_btc_step=int(iso.liquidated_at[0]),
+        cross_steps=tuple(int(k) for k in cross.liquidated_at),
+        btc_alone_cross_step=int(alone.liquidated_at[0]),
+        final_cross=float(cross.equity[-1]), final_iso=float(iso.equity[-1]),
+        btc_upnl_end_cross=float(cross.unrealized_pnl[0, -1]),
+        iso_btc_margin=float(iso.account.isolated_margins[0]),
+        eth_upnl_end=float(cross.unrealized_pnl[1, -1]),
+        path_low=float(L5_SCENARIO.mark_paths()[BTC].min()))
+
+
+def _compare(scenario: Scenario) -> Callable[[], Any]:
     def make() -> Any:
         from .widgets.compare import CrossVsIsolated
 
-        return CrossVsIsolated(PRESETS[preset])
+        return CrossVsIsolated(scenario)
     return make
 
 
-def _calculator() -> Any:
-    from .widgets.calculator import LiquidationCalculator
+def _l5_survival_why() -> str:
+    f = lesson5_facts()
+    if f.cross_steps[0] >= 0 or f.btc_alone_cross_step < 0:
+        return ("On this path the engine does not confirm that the ETH short decided cross's "
+                "survival, so the lesson does not say it.")
+    return (f"The engine confirms it with a counterfactual run: the same path with the BTC long "
+            f"alone in cross is liquidated at step {f.btc_alone_cross_step:,}; with the ETH "
+            f"short beside it (ending {f.eth_upnl_end:+,.2f} USDT), cross survives.")
 
-    return LiquidationCalculator()
+
+def _l5_richer_why() -> str:
+    f = lesson5_facts()
+    richer = "isolated" if f.final_iso > f.final_cross else "cross"
+    return (f"Engine, end of the path: isolated {f.final_iso:,.2f} USDT, cross "
+            f"{f.final_cross:,.2f} USDT — {richer} ended richer by "
+            f"{abs(f.final_iso - f.final_cross):,.2f} USDT. Isolated lost the BTC long's "
+            f"{f.iso_btc_margin:,.2f} USDT margin when it was liquidated at step "
+            f"{f.iso_btc_step:,}; cross kept the long open to the end, where its unrealized "
+            f"loss was {f.btc_upnl_end_cross:,.2f} USDT. Both kept the ETH short's gain.")
 
 
+# ---------------------------------------------------------------- lesson 6: funding
+L6_SCENARIO = PRESETS["funding_bleed"]
+
+
+# ---------------------------------------------------------------- lesson 7: Monte Carlo
+L7: dict[str, Any] = {"n_paths": 2_000, "steps": 240, "volatility": 0.8, "seed": 42, "leverage": 20}
+L7_SCENARIO = PRESETS["one_long"]
+
+
+def _monte_carlo() -> Any:
+    from .widgets.montecarlo import MonteCarloExplorer
+
+    return MonteCarloExplorer("one_long", n_paths=L7["n_paths"], steps=L7["steps"],
+                              volatility=L7["volatility"], seed=L7["seed"],
+                              leverage=L7["leverage"], background=False)
+
+
+@cache
+def _l7_result() -> dict[str, Any]:
+    """The explorer's run, set up in code exactly as the lesson's widget opens."""
+    from .widgets.montecarlo import gbm_paths
+
+    sc = L7_SCENARIO.replace(positions=tuple(p.with_(leverage=float(L7["leverage"]))
+                                             for p in L7_SCENARIO.positions))
+    start = {s: float(p[0]) for s, p in L7_SCENARIO.mark_paths().items()}
+    paths = gbm_paths(start, L7["steps"], L7["n_paths"], volatility=L7["volatility"],
+                      drift=0.0, seed=L7["seed"])
+    return monte_carlo(sc.account(), paths, funding_rate=sc.funding_rate,
+                       funding_every=sc.funding_every, fees=sc.fees)
+
+
+def _l7_iso_share() -> float:
+    r = _l7_result()["isolated"]
+    return float((r.liquidated_at >= 0).any(axis=0).mean() * 100)
+
+
+def l7_standard_error() -> float:
+    """Binomial standard error of the isolated share, in percentage points."""
+    p = _l7_iso_share() / 100
+    return math.sqrt(p * (1 - p) / L7["n_paths"]) * 100
+
+
+def _l7_tolerance() -> float:
+    """Two standard errors: a learner who reruns with another seed is still accepted."""
+    return round(2 * l7_standard_error(), 2)
+
+
+# ---------------------------------------------------------------- lesson 8: venues
 def _venues() -> Any:
     from .widgets.venues import VenueComparison
 
     return VenueComparison()
 
 
-def _monte_carlo() -> Any:
-    from .widgets.montecarlo import MonteCarloExplorer
-
-    return MonteCarloExplorer(PRESETS["one_long"])
-
-
-def _funding_liq_step() -> float:
-    s = PRESETS["funding_bleed"]
-    return float(simulate(s.account(), s.mark_paths(), **s.sim_kwargs()).liquidated_at[0])
+def _venue_lp(key: str) -> float:
+    return Account(venues[key].with_(tiers=RiskTiers.flat(0.005)), 400,
+                   [Position(BTC, "long", 1, 20_000, 50, "isolated")]).liquidation_price(
+                       0, {BTC: 20_000})
 
 
-def _iso_liq_step_winner_loser() -> float:
-    return float(PRESETS["winner_and_loser"].compare()["isolated"].liquidated_at[0])
+def _venue_row(widget: Any, key: str) -> float:
+    return float(next(r for r in widget.rows if r.key == key).liquidation_price)
 
 
-def _mc_probability() -> float:
-    from .core import monte_carlo
-    from .core.paths import gbm
-
-    acct = _one_long("isolated", 10_000, 20)
-    paths = gbm(60_000, 240, n_paths=2_000, volatility=0.8, seed=42)
-    return float(monte_carlo(acct, {"BTCUSDT": paths})["isolated"].probability_of_liquidation
-                 * 100)
+# ---------------------------------------------------------------- lesson 9: mark vs last
+L9_ACCOUNT_POS = Position(BTC, "long", 1, 60_000, 10, "isolated")
+L9_STEPS = 300
+L9_WICK_STEP = 150
+L9_PREMIUM = 0.012
 
 
-M = {"BTCUSDT": 60_000.0}
+def l9_cases() -> dict[str, dict[str, np.ndarray]]:
+    """Mark and last price of the two cases of lesson 9 (built from simple paths)."""
+    from .core import paths as P
 
-LESSONS: dict[int, Lesson] = {
-    1: Lesson(1, "Wallet, leverage, initial margin and unrealized PnL",
-              "What does 10x leverage actually lend me, and what do I stand to lose?",
-              _calculator, (
+    lp = _acct(10_000, L9_ACCOUNT_POS).liquidation_price(0, M60)
+    # A: the mark dips to 55,500 and recovers; the last price wicks 1.5 % below the
+    # liquidation price for one step
+    mark_a = P.piecewise([(0, 60_000), (L9_WICK_STEP, 55_500), (L9_STEPS - 1, 58_000)],
+                         L9_STEPS)
+    last_a = mark_a.copy()
+    last_a[L9_WICK_STEP] = lp * 0.985
+    # B: the mark (an index of spot prices) slides under the liquidation price while the
+    # contract trades at a premium, so the last price never touches the line
+    mark_b = P.piecewise([(0, 60_000), (200, 54_000), (L9_STEPS - 1, 54_000)], L9_STEPS)
+    last_b = mark_b * (1 + L9_PREMIUM)
+    return {"wick": {"mark": mark_a, "last": last_a}, "mark": {"mark": mark_b, "last": last_b}}
+
+
+@cache
+def l9_results() -> dict[str, Any]:
+    """The engine on both cases (liquidation uses the mark; the last price is display)."""
+    acct = _acct(10_000, L9_ACCOUNT_POS)
+    return {k: simulate(acct, {BTC: c["mark"]}, last_prices={BTC: c["last"]}, fees=False)
+            for k, c in l9_cases().items()}
+
+
+def _mark_vs_last() -> Any:
+    from .widgets.markvslast import MarkVsLast
+
+    return MarkVsLast(l9_cases(), l9_results())
+
+
+# --- sources cited by the lessons (title, date) --------------------------------------------
+SRC_BINANCE_MARGIN = ("Binance FAQ “How to Adjust Margin Balance in Cross/Isolated Margin Mode” "
+                      "(article 360038447311): the current page, read 2026-12, and its version "
+                      "dated 2020-01-03")
+SRC_BYBIT_FUNDING = "Bybit Help Center, “Funding Fee Calculation” (UTA), dated 2024-12-19"
+SRC_HL_LIQ = ("Hyperliquid docs, Trading › Liquidations (hyperliquid.gitbook.io, read "
+              "2026-12)")
+SRC_BINANCE_LIQ = ("Binance FAQ on liquidation, as summarised in the kit's MARGIN_MODEL.md "
+                   "section 5 (“your maintenance margin will be lost”)")
+
+HINT_DOLLAR = "Prices and amounts are accepted to the dollar."
+
+
+def _choice(question: str, options: list[tuple[str, TextOrFn]], correct: int,
+            predict: bool = False) -> ChoiceSpec:
+    """Options as (answer with its reason, explanation shown when it is checked)."""
+    return ChoiceSpec(question, tuple(o for o, _ in options), correct,
+                      tuple(e for _, e in options), predict=predict)
+
+
+# ================================================================================ lesson 1
+_L1 = Lesson(
+    1, "Wallet, leverage, initial margin and unrealized PnL",
+    "What does 10x leverage actually lend me, and what do I stand to lose?",
+    _calculator(L1),
+    (
+        _choice(
+            "<b>Predict</b> before you touch the calculator: the long below is 0.5 BTC from "
+            "60,000 and the mark is 57,000. If you raise the leverage from 10x to 20x, what "
+            "happens to its unrealized PnL?",
+            [("It halves — because more leverage means less of your money in the trade",
+              "Leverage changes the initial margin (your stake), not the PnL: uPnL = side × "
+              "quantity × (mark − entry) has no leverage in it."),
+             ("It does not change — because uPnL depends on quantity and prices only",
+              "Right: uPnL = side × quantity × (mark − entry). Leverage only sets how much of "
+              "the wallet is locked as initial margin."),
+             ("It doubles — because leverage multiplies gains and losses",
+              "Leverage lets you hold a bigger quantity for the same margin; at the same "
+              "quantity the PnL is the same.")], 1, predict=True),
         ExerciseSpec(
-            "You open a long of <b>0.5 BTC</b> at <b>60,000 USDT</b> with <b>10x</b> leverage. "
-            "What initial margin does it need?",
-            lambda: float(Account(BINANCE, 10_000, [Position("BTCUSDT", "long", 0.5, 60_000, 10)])
-                          .initial_margin(M)[0]),
-            "USDT", 0.01,
+            "What initial margin does the long in the calculator (0.5 BTC at 60,000, 10x) "
+            "need?",
+            lambda: float(_l1_account().initial_margin(M60)[0]),
+            "USDT", PRICE_TOLERANCE,
             ("Initial margin = notional ÷ leverage.", "The notional is 0.5 × 60,000."),
             "Notional = 0.5 × 60,000 = 30,000 USDT; initial margin = 30,000 ÷ 10 = "
-            "<b>3,000 USDT</b>."),
+            "<b>3,000 USDT</b>.",
+            why="Leverage 10x means you put up a tenth of the notional.",
+            mistakes=((lambda: 30_000.0, "That is the notional. Divide it by the leverage."),
+                      (lambda: 6_000.0, "That is the margin for 1 BTC; the position is "
+                                        "0.5 BTC.")),
+            read=lambda w: w.result.initial_margin),
         ExerciseSpec(
-            "The mark falls to <b>57,000</b>. What is the unrealized PnL of that 0.5 BTC long?",
-            lambda: float(Account(BINANCE, 10_000, [Position("BTCUSDT", "long", 0.5, 60_000, 10)])
-                          .unrealized_pnl({"BTCUSDT": 57_000})[0]),
-            "USDT", 0.01,
+            "The mark is <b>57,000</b>. What is the unrealized PnL of the 0.5 BTC long?",
+            lambda: float(_l1_account().unrealized_pnl({BTC: 57_000})[0]),
+            "USDT", PRICE_TOLERANCE,
             ("uPnL = side × quantity × (mark − entry).", "A long has side +1."),
-            "uPnL = +1 × 0.5 × (57,000 − 60,000) = <b>−1,500 USDT</b>. The wallet is unchanged "
-            "until the position is closed."),
+            "uPnL = +1 × 0.5 × (57,000 − 60,000) = <b>−1,500 USDT</b>. The wallet does not "
+            "change until the position is closed.",
+            why="A long loses when the mark is below its entry; the sign matters.",
+            mistakes=((lambda: 1_500.0, "Check the sign: a long loses when the mark falls "
+                                        "below the entry."),
+                      (lambda: -3_000.0, "That is for 1 BTC; the position is 0.5 BTC.")),
+            read=lambda w: w.result.unrealized_pnl),
         ExerciseSpec(
-            "With a wallet of <b>10,000 USDT</b>, what is the account's equity at 57,000?",
-            lambda: Account(BINANCE, 10_000, [Position("BTCUSDT", "long", 0.5, 60_000, 10)])
-            .equity({"BTCUSDT": 57_000}),
-            "USDT", 0.01,
+            "With a wallet balance of <b>10,000 USDT</b>, what is the account's equity (its "
+            "margin balance) at the mark of 57,000?",
+            lambda: _l1_account().equity({BTC: 57_000}),
+            "USDT", PRICE_TOLERANCE,
             ("Equity = wallet balance + unrealized PnL.",),
-            "Equity = 10,000 + (−1,500) = <b>8,500 USDT</b>."),
-    )),
-    2: Lesson(2, "Maintenance margin, risk tiers and the margin ratio",
-              "How much must I keep, and how close am I to liquidation?",
-              _calculator, (
+            "Equity = 10,000 + (−1,500) = <b>8,500 USDT</b>.",
+            why="The initial margin is locked, not spent: only the uPnL changes equity.",
+            mistakes=((lambda: 10_000.0, "That is the wallet balance alone: equity adds the "
+                                         "unrealized PnL."),
+                      (lambda: 11_500.0, "Check the sign of the uPnL."),
+                      (lambda: 5_500.0, "The initial margin is not subtracted: it is still "
+                                        "your money, only locked.")),
+            read=lambda w: w.result.margin_balance),
+        _choice(
+            "Now a <b>short</b> of 0.5 BTC from 60,000, mark 57,000. Its unrealized PnL is:",
+            [("−1,500 USDT — because the price fell",
+              "For a short, side = −1: a falling price is a gain."),
+             ("+1,500 USDT — because a short gains when the mark falls below its entry",
+              "Right: uPnL = −1 × 0.5 × (57,000 − 60,000) = +1,500 USDT. Switch the "
+              "calculator to Short to see it."),
+             ("0 — because a short has no PnL until it is closed",
+              "uPnL is what you would make if you closed now; it is not zero.")], 1),
+    ),
+    goals=("compute the initial margin a position locks up, from its notional and leverage",
+           "compute unrealized PnL for a long and a short, and equity (the margin balance)",
+           "see that leverage changes the stake, not the bet"),
+    intro=(
+        "Leverage does not lend you money: it sets how much of your own money a position "
+        "locks up. The **notional** is quantity × price; the **initial margin** is the "
+        "notional divided by the leverage. Your **wallet balance** is deposits plus realized "
+        "profit minus fees; the **unrealized PnL** is what you would make or lose if you "
+        "closed now at the **mark price** (the fair price the exchange uses), and the "
+        "**margin balance** is the wallet plus the unrealized PnL of the positions it backs. "
+        "For a cross account that is its **equity**."),
+    look=(
+        "The calculator is set to the exercises' position: a cross long of 0.5 BTC from "
+        "60,000 at 10x, a 10,000 USDT wallet, and a mark of 57,000. Read the initial margin, "
+        "the unrealized PnL and the margin balance at the mark. Move the leverage: the "
+        "initial margin changes, the unrealized PnL does not."),
+    try_this=(
+        "Switch the side to Short, then lower the leverage to 2x. At 2x the initial margin "
+        "(15,000 USDT) is more than the 10,000 USDT wallet: **an exchange would refuse this "
+        "order** for insufficient balance, and the calculator says so in red. Raise the "
+        "leverage again until the warning goes."),
+    you_can_now=("compute a position's initial margin, unrealized PnL and equity",
+                 "tell which of these leverage changes (the initial margin only)",
+                 "spot an order an exchange would refuse for insufficient balance"),
+    slug="wallet_leverage_pnl")
+
+
+# ================================================================================ lesson 2
+_L2 = Lesson(
+    2, "Maintenance margin, risk tiers and the margin ratio",
+    "How much must I keep, and how close am I to liquidation?",
+    _calculator(L2),
+    (
+        _choice(
+            "<b>Predict</b>: a long of 1 BTC from 60,000; the mark falls to 58,000. Its "
+            "maintenance margin (Binance, measured at the mark):",
+            [("Rises — because the position is losing",
+              "Maintenance margin depends on the notional at the mark, not on the PnL."),
+             ("Falls — because it is a rate on the notional at the mark, which shrank",
+              "Right: 58,000 × 0.5 % − 50 = 240 USDT, down from 250 at 60,000. The margin "
+              "balance falls much faster, so the ratio still rises."),
+             ("Stays at its opening value — because it is fixed when the position opens",
+              "That is Bybit's classic rule (lesson 8); Binance measures it at the mark.")],
+            1, predict=True),
         ExerciseSpec(
-            "On Binance USDⓈ-M (2024 brackets) a <b>2 BTC</b> position at mark <b>60,000</b> has "
-            "a notional of 120,000 USDT. What is its maintenance margin?",
-            lambda: float(Account(BINANCE, 20_000, [Position("BTCUSDT", "long", 2, 60_000, 10)])
-                          .maintenance_margin(M)[0]),
-            "USDT", 0.01,
-            ("Find the bracket holding 120,000: floors 0, 50,000, 600,000…",
-             "Bracket 2: MMR 0.5 %, maintenance amount 50. MM = N × MMR − amount."),
-            "120,000 is in bracket 2 (50,000 ≤ N < 600,000): MM = 120,000 × 0.5 % − 50 = "
-            "<b>550 USDT</b>."),
+            "In the calculator (1 BTC long from 60,000, cross, wallet 10,000, mark "
+            "<b>58,000</b>, Binance 2024 brackets), what is the maintenance margin at the "
+            "mark?",
+            lambda: float(_l2_account().maintenance_margin({BTC: 58_000})[0]),
+            "USDT", PRICE_TOLERANCE,
+            ("Find the bracket holding the notional 58,000: floors 0, 50,000, 600,000…",
+             "Bracket 2: rate 0.5 %, maintenance amount 50. MM = N × rate − amount."),
+            "58,000 is in bracket 2 (50,000 ≤ N < 600,000): MM = 58,000 × 0.5 % − 50 = "
+            "<b>240 USDT</b>.",
+            why="The bracket is chosen by the notional at the mark.",
+            mistakes=((lambda: 290.0, "You left out the maintenance amount (50 USDT) of "
+                                      "bracket 2."),
+                      (lambda: 250.0, "That is the maintenance margin at the entry price; "
+                                      "Binance measures it at the mark (58,000)."),
+                      (lambda: 232.0, "0.4 % is the first bracket's rate; 58,000 USDT is in "
+                                      "the second bracket.")),
+            read=lambda w: w.result.maintenance_margin_at_mark),
         ExerciseSpec(
-            "Cross wallet <b>10,000 USDT</b>, long <b>1 BTC</b> from 60,000, mark now "
-            "<b>58,000</b> (Binance brackets). What is the margin ratio, in percent?",
-            lambda: _one_long().margin_ratio({"BTCUSDT": 58_000}) * 100,
+            "Same position, mark 58,000. What is the margin ratio, in percent?",
+            lambda: _l2_account().margin_ratio({BTC: 58_000}) * 100,
             "%", 0.05,
             ("Margin ratio = maintenance margin ÷ margin balance.",
-             "MM = 58,000 × 0.5 % − 50 = 240; margin balance = 10,000 − 2,000."),
-            "MM = 58,000 × 0.5 % − 50 = 240 USDT; margin balance = 10,000 + (−2,000) = 8,000; "
-            "ratio = 240 ÷ 8,000 = <b>3.0 %</b>. Liquidation happens at 100 %."),
-    )),
-    3: Lesson(3, "Isolated margin: liquidation and bankruptcy price, adding and removing margin",
-              "What exactly can I lose on an isolated position, and how do I push its "
-              "liquidation price away?",
-              _lab("one_long"), (
+             "Margin balance = 10,000 + uPnL = 10,000 − 2,000."),
+            "MM = 240 USDT; margin balance = 10,000 + (−2,000) = 8,000; ratio = 240 ÷ 8,000 = "
+            "<b>3.0 %</b>. Liquidation happens at 100 %.",
+            why="The ratio divides by the margin balance (wallet + uPnL), not the wallet.",
+            mistakes=((lambda: 2.4, "You divided by the wallet balance; divide by the margin "
+                                    "balance (wallet + uPnL = 8,000)."),
+                      (lambda: 250 / 8_000 * 100, "Use the maintenance margin at the mark "
+                                                  "(240), not at entry (250).")),
+            read=lambda w: w.result.margin_ratio_at_mark * 100),
+        _choice(
+            "A <b>short</b> of 1 BTC from 60,000 in the same wallet; the mark rises to "
+            "62,000. Its margin ratio:",
+            [("Falls — because the short's notional is fixed",
+              "The notional is quantity × mark: it grows with the mark."),
+             ("Rises — because its maintenance margin grows with the notional while the "
+              "margin balance shrinks by the loss",
+              "Right: MM = 62,000 × 0.5 % − 50 = 260 and the margin balance is 10,000 − "
+              "2,000 = 8,000: 3.25 %. A short is hurt by a rising price twice."),
+             ("Does not change — because shorts have no maintenance margin",
+              "Every position has a maintenance margin.")], 1),
+        _choice(
+            "Why does Binance's table subtract a <b>maintenance amount</b> (50 USDT in "
+            "bracket 2)?",
+            [("A discount for large traders", "It is not a discount: it only removes a jump."),
+             ("To keep the maintenance margin continuous at a bracket floor: at 50,000, "
+              "50,000 × 0.5 % − 50 equals 50,000 × 0.4 %",
+              "Right: without it the maintenance margin would jump by 50 USDT when the "
+              "notional crosses 50,000."),
+             ("It is the trading fee", "Fees are separate; they come out of the wallet.")], 1),
+    ),
+    goals=("find the risk bracket of a position and compute its maintenance margin",
+           "compute the margin ratio and know that liquidation is at 100 %",
+           "predict how the ratio moves for a long and for a short"),
+    intro=(
+        "An exchange does not wait until your equity is zero: it liquidates when the margin "
+        "balance (lesson 1: wallet + unrealized PnL of the pool) falls to the **maintenance "
+        "margin**, notional × rate − a maintenance amount. The rate depends on the size of "
+        "the position (**risk tiers** or brackets), and the amount keeps the maintenance "
+        "margin continuous across a bracket floor. The **margin ratio** = maintenance margin "
+        "÷ margin balance; liquidation is at 100 %."),
+    look=(
+        "The calculator holds the exercises' position: a cross long of 1 BTC from 60,000, "
+        "wallet 10,000, mark 58,000. The rows “at the mark” give the maintenance margin and "
+        "the margin ratio there; the rows “at entry” give them at 60,000."),
+    try_this=(
+        "Make the position bigger until its notional crosses a bracket floor (50,000 and "
+        "600,000 USDT on Binance's 2024 BTCUSDT table): the rate and the amount change "
+        "together, and the maximum leverage drops. Find the smallest BTC position for which "
+        "Binance no longer allows 100x."),
+    you_can_now=("compute a maintenance margin from a bracket table",
+                  "compute a margin ratio at any mark, for a long or a short",
+                  "explain what the maintenance amount is for"),
+    slug="maintenance_margin_tiers")
+
+
+# ================================================================================ lesson 3
+def _l3_marks_high() -> dict[str, float]:
+    return _marks_at(L3_SCENARIO, L3_HIGH_STEP)
+
+
+_L3 = Lesson(
+    3, "Isolated margin: liquidation and bankruptcy price, adding and removing margin",
+    "What exactly can I lose on an isolated position, and how do I push its liquidation "
+    "price away?",
+    _lab(L3_SCENARIO),
+    (
         ExerciseSpec(
             "Isolated long <b>1 BTC</b> at <b>60,000</b>, <b>10x</b> (isolated margin 6,000), "
-            "Binance brackets (MMR 0.5 %, amount 50 at this size). Liquidation price?",
-            lambda: _one_long("isolated").liquidation_price(0, M),
-            "USDT", 0.01,
+            "Binance brackets (rate 0.5 %, amount 50 at this size). What is its liquidation "
+            "price (the lab's numbers panel at step 0)?",
+            lambda: _l3_account().liquidation_price(0, M60),
+            "USDT", PRICE_TOLERANCE,
             ("Solve isolated margin + 1 × (P − 60,000) = P × 0.5 % − 50.",),
-            "6,000 + P − 60,000 = 0.005 P − 50 ⇒ P = 53,950 ÷ 0.995 = <b>54,221.11 USDT</b>."),
+            "6,000 + P − 60,000 = 0.005 P − 50 ⇒ P = 53,950 ÷ 0.995 = <b>54,221.11 USDT</b>.",
+            why="Only the isolated margin backs the position, not the 10,000 wallet.",
+            mistakes=((lambda: _l3_account().bankruptcy_price(0, M60),
+                       "That is the bankruptcy price (margin + uPnL = 0). Liquidation comes "
+                       "earlier, when margin + uPnL = maintenance margin."),
+                      (lambda: _l3_account().with_mode("cross").liquidation_price(0, M60),
+                       "That is the cross formula, with the whole wallet behind the "
+                       "position. In isolated only the 6,000 margin backs it.")),
+            read=lambda w: float(w.result.liquidation_price[0, 0])),
         ExerciseSpec(
-            "You add <b>1,000 USDT</b> to that isolated margin. Where is the new liquidation "
-            "price?",
-            lambda: _one_long("isolated").add_margin(0, 1_000, M).liquidation_price(0, M),
-            "USDT", 0.01,
-            ("Adding x moves a long's price down by x ÷ (q × (1 − MMR)).",),
-            "The price falls by 1,000 ÷ 0.995 = 1,005.03: <b>53,216.08 USDT</b>."),
+            "You add <b>1,000 USDT</b> to that isolated margin (at the entry price). Where is "
+            "the new liquidation price?",
+            lambda: _l3_account().add_margin(0, 1_000, M60).liquidation_price(0, M60),
+            "USDT", PRICE_TOLERANCE,
+            ("Adding x moves a long's price down by x ÷ (q × (1 − rate)).",),
+            "The price falls by 1,000 ÷ 0.995 = 1,005.03: <b>53,216.08 USDT</b>.",
+            why="Each USDT added moves the line by 1 ÷ (1 − rate) dollars.",
+            mistakes=((lambda: _l3_account().liquidation_price(0, M60) - 1_000,
+                       "Almost: the maintenance margin also falls with the price, so the line "
+                       "moves by 1,000 ÷ (1 − 0.5 %), a little more than 1,000."),),
+            read=lambda w: w.scenario.account().add_margin(0, 1_000, M60)
+            .liquidation_price(0, M60)),
         ExerciseSpec(
-            "At the entry price, how much of the original 6,000 can you take back out?",
-            lambda: _one_long("isolated").max_removable_margin(0, M),
-            "USDT", 0.01,
-            ("Binance: min(isolated margin − MM, isolated margin + uPnL − initial margin).",),
-            "min(6,000 − 250, 6,000 + 0 − 6,000) = <b>0 USDT</b>: at entry the whole initial "
-            "margin must stay."),
-    )),
-    4: Lesson(4, "Cross margin: one pool, several positions, a conditional liquidation price",
-              "Why does my BTC liquidation price move when only ETH moved?",
-              _lab("winner_and_loser", fees=False), (
+            f"At step {L3_HIGH_STEP} the mark is <b>70,000</b>. How much of the 6,000 USDT "
+            "isolated margin can you take back out (Binance's rule)?",
+            lambda: _l3_account().max_removable_margin(0, _l3_marks_high()),
+            "USDT", PRICE_TOLERANCE,
+            ("Binance's current FAQ: max(0, min(isolated margin − MM, isolated margin + uPnL "
+             "− initial margin at the mark)).",
+             "At 70,000: MM = 70,000 × 0.5 % − 50 = 300; uPnL = 10,000; initial margin at the "
+             "mark = 7,000."),
+            "min(6,000 − 300, 6,000 + 10,000 − 7,000) = min(5,700, 9,000) = <b>5,700 USDT</b>. "
+            "The profit cannot be taken out (it is unrealized), and the margin must keep the "
+            "maintenance margin.",
+            why="The first limit (margin − maintenance margin) binds: the position keeps at "
+                "least its maintenance margin.",
+            mistakes=((lambda: 6_000.0,
+                       "That is the rule of the 2020 version of Binance's FAQ, "
+                       "min(isolated margin, …). Today's FAQ keeps the maintenance margin in "
+                       "the position: min(isolated margin − MM, …)."),
+                      (lambda: 9_000.0, "That is only the second limit; take the smaller of "
+                                        "the two."),
+                      (lambda: 0.0, "At the entry price it would be 0; here the mark is "
+                                    "70,000.")),
+            read=lambda w: w.scenario.account().max_removable_margin(
+                0, _marks_at(w.scenario, L3_HIGH_STEP))),
         ExerciseSpec(
-            "Cross wallet 10,000 USDT: long 0.5 BTC at 60,000 and short 5 ETH at 3,000, "
-            "marks 60,000 and 3,000 (Binance brackets). BTC's cross liquidation price?",
-            lambda: _pair().liquidation_price(0, {"BTCUSDT": 60_000, "ETHUSDT": 3_000}),
-            "USDT", 0.01,
-            ("Use LP = (WB − TMM1 + UPNL1 + cum − s·q·EP) ÷ (q·MMR − s·q).",
+            "The lab's path then falls through the liquidation price. How much did the "
+            "trader lose in all (the 10,000 USDT deposit minus the wallet at the end)?",
+            lambda: L3_SCENARIO.wallet_balance - float(_run(L3_SCENARIO).wallet_balance[-1]),
+            "USDT", PRICE_TOLERANCE,
+            ("The isolated margin is lost at liquidation. What else left the wallet?",
+             "Opening the position cost a taker fee: 0.05 % of 60,000."),
+            "The isolated margin (6,000 USDT, forfeited at liquidation) plus the opening fee "
+            "(60,000 × 0.05 % = 30 USDT): <b>6,030 USDT</b>.",
+            why="“Isolated limits the loss to the margin” forgets the fees.",
+            mistakes=((lambda: 6_000.0, "You forgot the 30 USDT taker fee paid when the "
+                                        "position opened."),),
+            read=lambda w: w.scenario.wallet_balance - float(w.result.wallet_balance[-1])),
+        _choice(
+            "An isolated <b>short</b>'s liquidation price is above its entry. You add margin. "
+            "The liquidation price:",
+            [("Moves down, toward the entry — because more margin is more risk",
+              "More margin is a bigger buffer, so the line moves away from the entry."),
+             ("Moves up, away from the entry — because the price must rise further before "
+              "the margin is used up",
+              "Right: for a short the buffer is above; adding margin raises the line."),
+             ("Does not move — because only leverage sets it",
+              "In isolated mode the margin sets it; leverage only sets the starting "
+              "margin.")], 1),
+    ),
+    goals=("compute an isolated position's liquidation and bankruptcy price",
+           "move the liquidation price by adding margin, and know how much can be removed",
+           "count everything an isolated liquidation costs"),
+    intro=(
+        "An **isolated** position has its own pool: the **isolated margin** carved out of your "
+        "wallet. Only that margin and the position's own PnL decide its fate. The "
+        "**liquidation price** is where margin + uPnL = maintenance margin; the **bankruptcy "
+        "price** is where margin + uPnL = 0. Adding margin pushes both away; removing margin "
+        "(allowed only down to the limits below) pulls them closer."),
+    look=(
+        "The lab shows the exercises' position: an isolated 10x long of 1 BTC from 60,000 in "
+        "a 10,000 USDT wallet. The mark rises to 70,000 at step 100, then falls through the "
+        "liquidation price. Scrub to step 100 and to the red ✕; read the numbers panel and "
+        "the wallet balance. Use the + button next to the isolated margin and watch the "
+        "dashed red line move down."),
+    try_this=(
+        "Add 2,000 USDT of margin at step 0: is the position still liquidated on this path? "
+        "What did the extra margin cost you if it is?"),
+    you_can_now=("compute isolated liquidation and bankruptcy prices",
+                 "apply Binance's maximum-removable rule",
+                 "say what an isolated liquidation really costs (margin plus fees)"),
+    boxes=(
+        Box("Isolated margin “limits your loss to the margin”.",
+            "Close, not exact: the fees come on top (here 30 USDT to open), and on Binance "
+            "what is left of the margin at liquidation is not returned — it goes to the "
+            "insurance fund. You do not owe more than the margin when the price gaps, "
+            "because the insurance fund covers the gap.",
+            SRC_BINANCE_LIQ),
+        Box("You can withdraw an isolated position's margin down to its maintenance margin.",
+            "Binance's FAQ gives the maximum removable amount as max(0, min(isolated margin − "
+            "maintenance margin, isolated margin + uPnL − initial margin at the mark)). The "
+            "2020 version of the same FAQ had min(isolated margin, …) without the maintenance "
+            "margin; at 70,000 here that older rule gives 6,000, today's 5,700.",
+            SRC_BINANCE_MARGIN),
+    ),
+    slug="isolated_margin")
+
+
+# ================================================================================ lesson 4
+def _l4_pair_account() -> Account:
+    return L4_SCENARIO.account()
+
+
+_L4 = Lesson(
+    4, "Cross margin: one pool, several positions, a conditional liquidation price",
+    "Why does my BTC liquidation price move when only ETH moved?",
+    _lab(L4_SCENARIO),
+    (
+        ExerciseSpec(
+            "Cross wallet 10,000 USDT: long 0.5 BTC at 60,000 and short 5 ETH at 3,000, marks "
+            "60,000 and 3,000 (Binance brackets, no fees). BTC's cross liquidation price at "
+            "step 0?",
+            lambda: _l4_pair_account().liquidation_price(0, _marks_at(L4_SCENARIO, 0)),
+            "USDT", PRICE_TOLERANCE,
+            ("Use LP = (WB − TMM1 + UPNL1 + cum − s·q·EP) ÷ (q·rate − s·q).",
              "TMM1 is ETH's maintenance margin: 15,000 × 0.4 % = 60; UPNL1 = 0."),
-            "(10,000 − 60 + 0 + 0 − 30,000) ÷ (0.5 × 0.4 % − 0.5) = <b>40,281.12 USDT</b>."),
+            "(10,000 − 60 + 0 + 0 − 30,000) ÷ (0.5 × 0.4 % − 0.5) = <b>40,281.12 USDT</b>.",
+            why="The whole cross wallet, minus what ETH needs, backs the BTC long.",
+            mistakes=((lambda: _l4_pair_account().with_mode("isolated").liquidation_price(
+                0, _marks_at(L4_SCENARIO, 0)),
+                "That is the isolated formula, with only BTC's initial margin behind it. "
+                "In cross the whole wallet backs the long."),
+                      (lambda: (10_000 - 30_000) / (0.5 * 0.004 - 0.5),
+                       "You forgot ETH's maintenance margin (TMM1 = 60 USDT): the ETH short "
+                       "needs its share of the pool too.")),
+            read=lambda w: float(w.result.liquidation_price[0, 0])),
         ExerciseSpec(
-            "ETH falls to <b>2,800</b> while BTC stays at 60,000. BTC's liquidation price now?",
-            lambda: _pair().liquidation_price(0, {"BTCUSDT": 60_000, "ETHUSDT": 2_800}),
-            "USDT", 0.01,
+            f"Scrub to step {L4_STEP}: BTC is at 57,000 and ETH has fallen to 2,800. BTC's "
+            "cross liquidation price now?",
+            lambda: _l4_pair_account().liquidation_price(0, _l4_marks()),
+            "USDT", PRICE_TOLERANCE,
             ("The ETH short gains 5 × 200 = 1,000: UPNL1 = +1,000.",
-             "TMM1 = 5 × 2,800 × 0.4 % = 56."),
+             "TMM1 = 5 × 2,800 × 0.4 % = 56. BTC's own mark does not enter its formula."),
             "(10,000 − 56 + 1,000 − 30,000) ÷ (−0.498) = <b>38,265.06 USDT</b>: the short's "
-            "profit props up the long."),
-    )),
-    5: Lesson(5, "Cross vs isolated on the same price path",
-              "If my BTC long is going to lose, which mode hurts less?",
-              _compare("winner_and_loser"), (
+            "profit props up the long.",
+            why="ETH's profit joined the pool, so BTC can fall further.",
+            mistakes=((lambda: _l4_pair_account().liquidation_price(0, _marks_at(
+                L4_SCENARIO, 0)), "That is the price at step 0. ETH's profit since then "
+                                  "(UPNL1 = +1,000) belongs in the formula."),),
+            read=lambda w: float(w.result.liquidation_price[0, L4_STEP])),
+        _choice(
+            "Suppose ETH <b>rose</b> instead, so the ETH short loses. BTC's cross liquidation "
+            "price:",
+            [("Moves up, toward the mark — because the short's loss drains the shared pool",
+              "Right: in cross, one position's loss is every position's loss."),
+             ("Does not move — because BTC's price did not change",
+              "A cross liquidation price is conditional on every other mark."),
+             ("Moves down — because a short gains when prices rise",
+              "A short loses when the price rises.")], 0),
+        _choice(
+            "You raise the BTC long's leverage from 10x to 20x, still in cross. Its "
+            "liquidation price:",
+            [("Moves closer — because higher leverage is riskier",
+              "That is true in isolated mode, where leverage sets the margin."),
+             ("Does not move — because in cross leverage only sizes the initial margin; the "
+              "whole wallet still backs the position",
+              "Right: the cross formula has the wallet in it, not the leverage."),
+             ("Moves further away — because less margin is locked",
+              "Locked margin is still in the cross pool; the price does not move.")], 1),
+    ),
+    goals=("compute a cross liquidation price with two positions in one pool",
+           "explain why it moves when another symbol moves",
+           "tell why leverage does not move it in cross"),
+    intro=(
+        "In **cross** mode every cross position shares one pool: the **cross wallet**. A "
+        "position's liquidation price is therefore *conditional*: it assumes every other "
+        "symbol stays at its current mark. When ETH moves, BTC's liquidation price moves, even "
+        "though you did nothing to BTC."),
+    look=(
+        "In the lab a BTC long and an ETH short share a 10,000 USDT cross wallet (no fees, so "
+        "the numbers match the formula). Scrub along the path: as ETH falls the short earns, "
+        "and BTC's dashed liquidation line moves down."),
+    try_this=("Switch the mode toggle to Isolated: which position is liquidated now, and "
+              "when?"),
+    you_can_now=("compute a cross liquidation price with several positions",
+                 "explain how a winner props up a loser in cross, and a loser drags the pool",
+                 "say why cross leverage does not move the liquidation price"),
+    boxes=(Box("Cross margin has “lower liquidation risk”.",
+               "A position in cross is liquidated later, because the whole cross wallet "
+               "backs it; but when it is, the whole pool goes with it. Lesson 5 shows a path "
+               "on which cross survived and still ended poorer than isolated.",
+               "Engine runs of lesson 5 (MARGIN_MODEL.md section 6)"),),
+    slug="cross_margin")
+
+
+# ================================================================================ lesson 5
+_L5 = Lesson(
+    5, "Cross vs isolated on the same price path",
+    "If my BTC long is going to lose, which mode hurts less?",
+    _compare(L5_SCENARIO),
+    (
+        _choice(
+            "<b>Predict</b> before you scrub: a BTC long (10x) and an ETH short in a 4,000 "
+            "USDT wallet; BTC slides about 14 % while ETH falls. Which mode liquidates the BTC "
+            "long first?",
+            [("Isolated — because only its own 3,000 USDT margin backs it",
+              "Right: in isolated the long stands alone on its initial margin."),
+             ("Cross — because cross puts the whole wallet at risk",
+              "Cross puts more at risk, but more also backs the long: it liquidates later."),
+             ("Both at the same step — because the price path is the same",
+              "Same path, different pools: the pool decides when.")], 0, predict=True),
         ExerciseSpec(
-            "In the comparison above (Winner and loser), at which step is the isolated BTC long "
-            "liquidated?",
-            _iso_liq_step_winner_loser, "step", 0.5,
-            ("Find the red ✕ on the isolated side, or scrub until its margin ratio hits "
+            "At which step is the isolated BTC long liquidated?",
+            lambda: float(lesson5_facts().iso_btc_step), "step", 0.5,
+            ("Find the red ✕ on the isolated side, or scrub until its margin ratio reaches "
              "100 %.",),
-            "The engine liquidates it at the first step where its isolated margin + uPnL ≤ MM; "
-            "cross survives because the ETH short's profit backs the long."),
-        ChoiceSpec(
-            "Both modes end up liquidated on a crash. Which loses more?",
-            ("Cross: the whole cross wallet is lost", "Isolated: only the isolated margin",
-             "They lose the same"),
-            0,
-            ("Right: a cross liquidation takes everything in the cross pool.",
-             "Isolated loses only what was carved out — so it loses less.",
-             "No: cross puts the whole wallet behind every position.")),
-    )),
-    6: Lesson(6, "Funding, fees and margin transfers",
-              "Why did my liquidation price move when I didn't trade?",
-              _lab("funding_bleed"), (
+            "The engine liquidates it at the first step where its isolated margin + uPnL ≤ "
+            "its maintenance margin.",
+            why="In isolated the long stands on its own 3,000 USDT margin.",
+            read=lambda w: float(w.result["isolated"].liquidated_at[0])),
+        _choice(
+            "Cross survives this path. Why?",
+            [("Cross always liquidates later than isolated — because the whole wallet backs "
+              "every position",
+              lambda: "Later, yes, but not necessarily never: with the BTC long alone, the "
+                      "same 4,000 USDT wallet is liquidated on this path at step "
+                      f"{lesson5_facts().btc_alone_cross_step:,} (engine run)."),
+             ("The ETH short's profit kept the pool above its maintenance margin",
+              _l5_survival_why),
+             ("Cross pays lower fees", "The fees are the same in both modes.")], 1),
         ExerciseSpec(
-            "Long 0.5 BTC at a mark of 60,000, funding rate <b>0.1 %</b>: how much does the long "
-            "pay at one funding time?",
-            lambda: 0.5 * 60_000 * 0.001,
-            "USDT", 0.01,
+            "At the end of the path, how much more equity does the richer mode have than the "
+            "other (a positive number)?",
+            lambda: abs(lesson5_facts().final_iso - lesson5_facts().final_cross),
+            "USDT", PRICE_TOLERANCE,
+            ("Read the final equity of both modes in the sentence under the charts.",),
+            _l5_richer_why,
+            why=_l5_richer_why,
+            mistakes=((lambda: lesson5_facts().iso_btc_margin,
+                       "That is the isolated BTC margin. Compare the two final equities."),),
+            read=lambda w: abs(float(w.result["isolated"].equity[-1])
+                               - float(w.result["cross"].equity[-1]))),
+        _choice(
+            "Which mode ended richer, and why?",
+            [("Cross — because it was never liquidated",
+              "Surviving is not the same as ending richer: cross carried the BTC loss all "
+              "the way down."),
+             ("Isolated — because its liquidation capped the BTC loss at the 3,000 USDT "
+              "margin, while cross kept the long open to a larger loss",
+              _l5_richer_why),
+             ("Neither — both lose the same", "The engine's final equities differ.")], 1),
+    ),
+    goals=("predict which mode liquidates first, then check it on a path",
+           "explain a survival with a counterfactual (the same path without the winner)",
+           "compare modes by when they liquidate, the worst loss, and the final equity"),
+    intro=(
+        "The same scenario run twice: every position cross (left, blue) and every position "
+        "isolated with its initial margin (right, orange). A cross pool lets a winner prop up "
+        "a loser, and liquidates later; but which mode is *safer* depends on what you count: "
+        "the later liquidation, the smaller worst loss, or the larger equity at the end."),
+    look=(
+        "The comparison runs the exercises' scenario: a 0.5 BTC long (10x) and a 5 ETH short "
+        "(20x) in a 4,000 USDT wallet. Read the sentence under the charts, scrub to the red ✕ "
+        "on the isolated side, and compare the final equities."),
+    try_this=(
+        "Delete the ETH short in the positions editor (the counterfactual): is cross now "
+        "liquidated, and at which step? Then put the wallet back to 10,000: does cross still "
+        "need the short?"),
+    you_can_now=("say which mode liquidates first and why",
+                 "check a “because” with a counterfactual run",
+                 "tell apart surviving and ending richer"),
+    boxes=(Box("Cross margin has “lower liquidation risk”; isolated “limits the loss to the "
+               "margin”.",
+               "Both half true. Here cross was never liquidated but ended poorer, because it "
+               "carried the BTC loss to the end; isolated was liquidated but its loss on BTC "
+               "stopped at the margin (plus fees).",
+               "Engine runs of this lesson"),),
+    slug="cross_vs_isolated")
+
+
+# ================================================================================ lesson 6
+def _l6_payment() -> float:
+    p = L6_SCENARIO.positions[0]
+    return p.quantity * float(L6_SCENARIO.mark_paths()[p.symbol][0]) * L6_SCENARIO.funding_rate
+
+
+def _l6_liq_step() -> float:
+    return float(_run(L6_SCENARIO).liquidated_at[0])
+
+
+_L6 = Lesson(
+    6, "Funding, fees and margin transfers",
+    "Why did my liquidation price move when I didn't trade?",
+    _lab(L6_SCENARIO),
+    (
+        ExerciseSpec(
+            "Long 0.5 BTC at a mark of 60,000, funding rate <b>0.1 %</b> per 8 hours: how much "
+            "does the long pay at one funding time?",
+            _l6_payment, "USDT", PRICE_TOLERANCE,
             ("Funding = side × notional × rate; longs pay when the rate is positive.",),
-            "0.5 × 60,000 × 0.1 % = <b>30 USDT</b> every 8 hours, taken from the isolated "
-            "margin."),
+            "0.5 × 60,000 × 0.1 % = <b>30 USDT</b> every 8 hours; in this kit it is taken "
+            "from the isolated margin (see the box below for Bybit).",
+            why="The notional, not the margin, sets the funding.",
+            mistakes=((lambda: 0.5 * 60_000 * 0.001 / 25,
+                       "Funding is a rate on the notional (30,000 USDT), not on the margin."),),
+            read=lambda w: float(w.result.isolated_margin[0, 7] - w.result.isolated_margin[0, 8])),
         ExerciseSpec(
-            "In the 'Slow funding bleed' scenario above, at which step is the isolated long "
+            "In the “Slow funding bleed” scenario, at which step is the isolated long "
             "liquidated, although the price never moves?",
-            _funding_liq_step, "step", 0.5,
-            ("Each payment lowers the isolated margin by 30; MM is 0.4 % of 30,000 = 120.",
+            _l6_liq_step, "step", 0.5,
+            ("Each payment lowers the isolated margin by 30; the maintenance margin is "
+             "0.4 % of 30,000 = 120.",
              "Margin 1,200 must fall to 120: how many payments, 8 steps apart?"),
-            "(1,200 − 120) ÷ 30 = 36 payments; the 36th is at step 36 × 8 = <b>288</b>."),
-    )),
-    7: Lesson(7, "Risk: Monte Carlo probability of liquidation; choosing a mode",
-              "How likely am I to be liquidated, and what would it cost?",
-              _monte_carlo, (
+            "(1,200 − 120) ÷ 30 = 36 payments; the 36th is at step 36 × 8 = <b>288</b>.",
+            why="Funding drains the isolated margin until it meets the maintenance margin.",
+            mistakes=((lambda: 36.0, "36 is the number of payments; they come every 8 steps."),
+                      (lambda: 1_200 / 30 * 8, "The position is liquidated when its margin "
+                                               "reaches the maintenance margin (120), not "
+                                               "zero.")),
+            read=lambda w: float(w.result.liquidated_at[0])),
+        _choice(
+            "With a positive funding rate, what happens to a <b>short</b>?",
+            [("It pays — because every position pays funding",
+              "Funding is exchanged between longs and shorts."),
+             ("It receives — because longs pay shorts when the rate is positive",
+              "Right: its margin grows at each funding time, pushing its liquidation price "
+              "up, away from the mark."),
+             ("Nothing — funding is only for longs", "Both sides take part.")], 1),
+        _choice(
+            "On Bybit, where does the funding of an isolated position come from?",
+            [("Always from the isolated margin", "Not on Bybit: see its help centre."),
+             ("From the available balance first; from the position margin only when the "
+              "available balance is not enough",
+              f"Right ({SRC_BYBIT_FUNDING}). This kit's engine takes it from the isolated "
+              "margin, so on Bybit this scenario would drain the 800 USDT of available "
+              "balance first."),
+             ("From the insurance fund", "The insurance fund covers bankrupt positions, not "
+                                         "funding.")], 1),
+    ),
+    goals=("compute a funding payment and who pays it",
+           "see the liquidation price move with no trade at all",
+           "know that exchanges differ in where funding is taken from"),
+    intro=(
+        "The liquidation price also moves when you do not trade: **funding** payments drain "
+        "the pool that pays them, **fees** come out of the wallet, and **margin transfers** "
+        "add to or take from an isolated pool. In this kit an isolated position pays its "
+        "funding from its isolated margin."),
+    look=(
+        "This scenario holds the price flat at 60,000: an isolated 25x long of 0.5 BTC in a "
+        "2,000 USDT wallet. A positive funding rate of 0.1 % makes the long pay every 8 "
+        "steps; the isolated margin shrinks until the liquidation line reaches the mark."),
+    try_this=("Halve the funding rate in the account controls: how much longer does the "
+              "position survive?"),
+    you_can_now=("compute funding payments for longs and shorts",
+                 "explain a liquidation with no price move",
+                 "check where your exchange takes funding from"),
+    boxes=(Box("Funding always comes out of the isolated margin.",
+               "Not on every exchange. Bybit deducts the funding fee from the available "
+               "balance and takes it from the position margin only when the available "
+               "balance is insufficient. The kit's engine uses the isolated margin for every "
+               "venue, so it does not show Bybit's order.",
+               SRC_BYBIT_FUNDING),),
+    slug="funding_fees_transfers")
+
+
+# ================================================================================ lesson 7
+_L7 = Lesson(
+    7, "Risk: Monte Carlo probability of liquidation; choosing a mode",
+    "How likely am I to be liquidated, and what would it cost?",
+    _monte_carlo,
+    (
         ExerciseSpec(
-            "An isolated 20x long, 1 BTC at 60,000, over 240 hourly steps at 80 % volatility "
-            "(2,000 paths, seed 42): what percentage of paths are liquidated?",
-            _mc_probability, "%", 0.05,
-            ("Run it in the explorer with the same settings, or think: 20x ≈ a 4.5 % move.",),
-            "The engine's Monte Carlo gives the share of the 2,000 seeded paths on which the "
-            "isolated pool reached its maintenance margin."),
-        ChoiceSpec(
+            "The explorer holds an isolated 20x long, 1 BTC at 60,000, over 240 hourly steps "
+            "at 80 % volatility (2,000 paths, seed 42). What percentage of paths liquidate "
+            "the isolated position?",
+            _l7_iso_share, "%", _l7_tolerance,
+            ("Read the isolated sentence of the summary, or the end of the orange "
+             "probability curve.",),
+            lambda: (f"The share of the 2,000 seeded paths on which the isolated pool reached "
+                     f"its maintenance margin. It is an estimate: its binomial standard "
+                     f"error is √(p(1 − p)/n) = {l7_standard_error():.2f} percentage points, "
+                     f"so answers within two standard errors ("
+                     f"±{_l7_tolerance():.2f} points) are accepted."),
+            why="With the same seed the explorer and the engine draw the same paths.",
+            read=lambda w: w.liquidated_share()["isolated"] * 100),
+        _choice(
+            "<b>Predict</b>, then check with the leverage control: lower the leverage from 20x "
+            "to 10x. Which curve moves more?",
+            [("Isolated's falls a lot — because its margin doubles and its liquidation price "
+              "moves away; cross barely moves, because leverage does not move a cross "
+              "liquidation price",
+              "Right: try it — the orange curve drops, the blue one hardly changes."),
+             ("Cross falls a lot — because cross uses leverage too",
+              "In cross, leverage only sizes the initial margin."),
+             ("Neither — because the paths are the same",
+              "The paths are the same, the isolated margin is not.")], 0),
+        _choice(
             "You hold one risky position and savings in the same account. Which mode protects "
             "the savings?",
-            ("Isolated", "Cross", "Neither"), 0,
-            ("Right: isolated caps the loss at the isolated margin.",
-             "Cross puts the savings behind the position: it survives longer but can lose all.",
-             "Isolated does: only the isolated margin is at risk.")),
-    )),
-    8: Lesson(8, "Why exchanges show different numbers",
-              "Same trade, three exchanges, three liquidation prices: who is right?",
-              _venues, (
+            [("Isolated — because only the isolated margin (plus fees) is at risk",
+              "Right: the rest of the wallet is never used for that position."),
+             ("Cross — because it survives longer",
+              "Cross puts the savings behind the position: it survives longer but can lose "
+              "them all."),
+             ("Neither — because both can be liquidated",
+              "Both can be liquidated, but isolated caps what it takes.")], 0),
+    ),
+    goals=("read a probability of liquidation off thousands of paths",
+           "know the sampling error of such a probability",
+           "see how leverage changes isolated risk but not cross risk"),
+    intro=(
+        "One path is a story; thousands of paths are a risk estimate. The explorer simulates "
+        "many seeded random paths and counts, step by step, the share of paths on which a "
+        "position was liquidated, in cross and in isolated, with bands of equity. A share "
+        "measured on n paths has a sampling error of about √(p(1 − p)/n)."),
+    look=(
+        "The explorer is set to the exercise: an isolated 20x long of 1 BTC in a 10,000 USDT "
+        "wallet, 240 hourly steps, 80 % volatility, 2,000 paths, seed 42. Compare the two "
+        "probability curves and the loss histogram: cross is liquidated less often, but loses "
+        "more when it is."),
+    try_this=("Change the seed: how much does the isolated share move? Compare it with the "
+              "standard error in the solution. Then raise the volatility and watch which "
+              "curve moves more."),
+    you_can_now=("estimate a probability of liquidation and its error",
+                 "compare cross and isolated by how often and how much they lose"),
+    slug="monte_carlo_risk")
+
+
+# ================================================================================ lesson 8
+_L8 = Lesson(
+    8, "Why exchanges show different numbers",
+    "Same trade, three exchanges, three liquidation prices: who is right?",
+    _venues,
+    (
         ExerciseSpec(
-            "Long 1 BTC at 20,000, 50x, MMR 0.5 %, isolated margin 400, on Bybit classic "
+            "Long 1 BTC at 20,000, 50x, rate 0.5 %, isolated margin 400, on Bybit classic "
             "(maintenance margin at the ENTRY price). Liquidation price?",
-            lambda: Account(venues["bybit_linear"].with_(tiers=RiskTiers.flat(0.005)), 400,
-                            [Position("BTCUSDT", "long", 1, 20_000, 50, "isolated")])
-            .liquidation_price(0, {"BTCUSDT": 20_000}),
-            "USDT", 0.01,
+            lambda: _venue_lp("bybit_linear"), "USDT", PRICE_TOLERANCE,
             ("MM at entry = 20,000 × 0.5 % = 100, fixed.", "400 + (P − 20,000) = 100."),
-            "P = 20,000 − 300 = <b>19,700 USDT</b> (Bybit's own published example)."),
+            "P = 20,000 − 300 = <b>19,700 USDT</b> (Bybit's own published example).",
+            why="Bybit classic fixes the maintenance margin at the entry price.",
+            mistakes=((lambda: _venue_lp("binance_usdm"),
+                       "That is Binance's number, with the maintenance margin at the mark."),),
+            read=lambda w: _venue_row(w, "bybit_linear")),
         ExerciseSpec(
             "The same trade on OKX, which adds its 0.05 % taker fee to the maintenance rate "
             "(measured at the mark). Liquidation price?",
-            lambda: Account(venues["okx_linear"].with_(tiers=RiskTiers.flat(0.005)), 400,
-                            [Position("BTCUSDT", "long", 1, 20_000, 50, "isolated")])
-            .liquidation_price(0, {"BTCUSDT": 20_000}),
-            "USDT", 0.01,
+            lambda: _venue_lp("okx_linear"), "USDT", PRICE_TOLERANCE,
             ("400 + (P − 20,000) = P × (0.5 % + 0.05 %).",),
-            "P = 19,600 ÷ 0.9945 = <b>19,708.40 USDT</b>."),
-    )),
-}
+            "P = 19,600 ÷ 0.9945 = <b>19,708.40 USDT</b>.",
+            why="The fee to close is counted as part of the maintenance requirement.",
+            mistakes=((lambda: _venue_lp("binance_usdm"),
+                       "You left out the 0.05 % taker fee OKX adds to the rate."),),
+            read=lambda w: _venue_row(w, "okx_linear")),
+        _choice(
+            "For the same trade Bybit classic gives 19,700.00 and Binance 19,698.49. Which "
+            "rule makes them differ?",
+            [("Where the maintenance margin is measured: at the entry price (Bybit classic) "
+              "or at the mark (Binance)",
+              "Right: at the mark the maintenance margin shrinks as the price falls, so "
+              "Binance liquidates a little later for a long."),
+             ("Different fees", "With the same rate and no fee in the maintenance margin, "
+                                "fees do not enter either formula."),
+             ("One of them is wrong", "Both follow their own published rule.")], 0),
+        _choice(
+            "A long is liquidated on Hyperliquid through the order book, above its bankruptcy "
+            "price. What happens to the collateral that is left?",
+            [("It stays with the trader",
+              f"Right: “any remaining collateral remains with the trader” ({SRC_HL_LIQ}). "
+              "Only a backstop liquidation, below 2/3 of the maintenance margin, keeps the "
+              "maintenance margin."),
+             ("It goes to the insurance fund, as on Binance",
+              f"Not for an order-book liquidation on Hyperliquid ({SRC_HL_LIQ})."),
+             ("It is paid to the other side of the trade", "No: see the Hyperliquid docs.")],
+            0),
+    ),
+    goals=("explain why two exchanges give different liquidation prices for the same trade",
+           "compute Bybit classic's and OKX's prices",
+           "know what each exchange does with the margin left at liquidation"),
+    intro=(
+        "Exchanges solve the same equation — margin balance = maintenance margin — with "
+        "different rules: Bybit classic measures the maintenance margin at the entry price, "
+        "OKX adds its taker fee to the maintenance rate, tier tables differ and change over "
+        "time. What happens *after* the trigger differs too: on Binance what is left of the "
+        "margin goes to the insurance fund; on Hyperliquid an order-book liquidation leaves "
+        "the remaining collateral with the trader."),
+    look=(
+        "With “same MMR for every venue” on, the table isolates the rules: 19,700.00 (Bybit), "
+        "19,698.49 (Binance), 19,708.40 (OKX) for the same trade."),
+    try_this=(
+        "Turn off “same MMR” and make the position large: compare Binance's 2022 and 2024 "
+        "tables. Every preset names the source and date of its table: check them when a "
+        "number looks off."),
+    you_can_now=("name the rule behind each exchange's number",
+                 "check an exchange's liquidation price by hand",
+                 "say what happens to the remaining margin on Binance and on Hyperliquid"),
+    boxes=(Box("Every exchange liquidates the same way.",
+               "They trigger on the same kind of equation, but what is left of the margin is "
+               "kept by Binance's insurance fund, while Hyperliquid returns it to the trader "
+               "after an order-book liquidation (and keeps the maintenance margin only in a "
+               "backstop liquidation).",
+               f"{SRC_BINANCE_LIQ}; {SRC_HL_LIQ}"),),
+    slug="venues_differ")
+
+
+# ================================================================================ lesson 9
+def _l9_lp() -> float:
+    return _acct(10_000, L9_ACCOUNT_POS).liquidation_price(0, M60)
+
+
+_L9 = Lesson(
+    9, "Mark price vs last price",
+    "A wick went below my liquidation price and I was not liquidated — and another time I "
+    "was liquidated without any wick. Why?",
+    _mark_vs_last,
+    (
+        _choice(
+            "<b>Predict</b>: the last traded price wicks 1.5 % below an isolated long's "
+            "liquidation price for one step, while the mark stays above it. Is the position "
+            "liquidated?",
+            [("Yes — because the price went through the liquidation line",
+              "The line is about the mark price; the last price is not used."),
+             ("No — because exchanges liquidate on the mark price, not on the last trade",
+              "Right: the mark follows an index of prices on several venues, so a one-off "
+              "trade on one book does not move it."),
+             ("Only if the wick lasts more than a minute",
+              "Time is not the rule: the mark is.")], 1, predict=True),
+        ExerciseSpec(
+            "Case B (the mark falls, no wick): at which step is the position liquidated?",
+            lambda: float(l9_results()["mark"].liquidated_at[0]), "step", 0.5,
+            ("Find the ✕ on case B's chart: the first step at which the mark is at or below "
+             "the liquidation price.",),
+            "The engine liquidates at the first step at which the MARK reaches the "
+            "liquidation price, although the last price stays above it (the contract trades "
+            "at a 1.2 % premium).",
+            why="The mark crossed the line; the last price never did.",
+            read=lambda w: float(w.results["mark"].liquidated_at[0])),
+        ExerciseSpec(
+            "Case A: by how many USDT did the last price's wick go below the liquidation "
+            "price?",
+            lambda: _l9_lp() - float(l9_cases()["wick"]["last"].min()),
+            "USDT", PRICE_TOLERANCE,
+            ("Lowest last price vs the liquidation price (54,221.11 USDT).",),
+            "The wick reached 1.5 % below the liquidation price: 54,221.11 × 1.5 % ≈ "
+            "<b>813.32 USDT</b> below it, and nothing happened.",
+            why="Hundreds of dollars through the line, and no liquidation: the mark stayed "
+                "above.",
+            read=lambda w: float(w.results["wick"].liquidation_price[0, 0])
+            - float(np.min(w.cases["wick"]["last"]))),
+        _choice(
+            "An isolated <b>short</b>: the last price spikes above its liquidation price for "
+            "one trade; the mark stays below. Liquidated?",
+            [("No — because the mark did not reach the line",
+              "Right: the same rule for shorts — only the mark counts."),
+             ("Yes — because shorts are liquidated on the last price",
+              "Longs and shorts use the same mark."),
+             ("Yes, but only partly", "Nothing happens until the mark reaches the line.")], 0),
+    ),
+    goals=("tell the mark price from the last traded price",
+           "explain a wick that does not liquidate, and a liquidation without a wick"),
+    intro=(
+        "The **last price** is the latest trade on one exchange's order book; a single large "
+        "order can make it wick far for a moment. The **mark price** is the fair price the "
+        "exchange computes from an index of several venues (Hyperliquid: “external CEX prices "
+        "with Hyperliquid's book state”). Liquidation is triggered by the mark."),
+    look=(
+        "Two cases of the same isolated 10x long of 1 BTC from 60,000 (liquidation price "
+        "54,221.11 USDT). Case A: the last price wicks through the liquidation line for one "
+        "step while the mark stays above — no liquidation. Case B: the mark slides through "
+        "the line while the contract trades at a premium, so the last price never touches "
+        "it — liquidated."),
+    try_this=("Compare the two charts: in which case would a trader watching only the last "
+              "price have been surprised, and how?"),
+    you_can_now=("say which price triggers a liquidation",
+                 "explain both surprises: a harmless wick and a liquidation without one"),
+    boxes=(Box("“The price touched my liquidation price, so I should have been liquidated” "
+               "(or the reverse).",
+               "Exchanges trigger liquidation on the mark price; Hyperliquid's docs say it "
+               "combines external exchange prices with its own book, which makes "
+               "liquidations “more robust than using a single instantaneous book price”.",
+               SRC_HL_LIQ),),
+    slug="mark_vs_last")
+
+
+# ================================================================================ lesson 10
+# DRAFT, with what the engine has today: full liquidation, the insurance fund's payout on a
+# gap, and ADL explained. Partial liquidation and the clearance fee wait for the engine's
+# liquidation work (issue 10).
+L10_SCENARIO = PRESETS["flash_crash"]
+SRC_HL_ADL = ("Hyperliquid docs, Trading › Auto-deleveraging (hyperliquid.gitbook.io, read "
+              "2026-12)")
+
+
+def _l10_run() -> dict[str, Any]:
+    hit = _RUNS.get(-10)
+    if hit is None:
+        hit = (L10_SCENARIO, L10_SCENARIO.compare())
+        _RUNS[-10] = hit
+    return hit[1]
+
+
+_L10 = Lesson(
+    10, "What happens at liquidation (draft)",
+    "The price gapped through my liquidation price: do I owe the exchange, and who pays?",
+    _compare(L10_SCENARIO),
+    (
+        _choice(
+            "<b>Predict</b>: a 20x cross long in a 3,000 USDT wallet; the mark gaps 25 % down "
+            "in one step, far past the bankruptcy price. Do you end up owing the exchange "
+            "money?",
+            [("Yes — the loss beyond the wallet is a debt",
+              "Not on the exchanges the kit models: the loss stops at the pool."),
+             ("No — the loss stops at the pool (here the whole cross wallet); the insurance "
+              "fund pays the rest",
+              "Right: the engine records the insurance fund's payout at the liquidation "
+              "step."),
+             ("No — because the position is closed at the liquidation price, not lower",
+              "On a gap there is no trade at the liquidation price: the position closes at "
+              "the gapped mark.")], 1, predict=True),
+        ExerciseSpec(
+            "In the cross column, how much does the insurance fund pay at the liquidation "
+            "step (the ✕'s tooltip or the events table)?",
+            lambda: float(np.sum(_l10_run()["cross"].insurance_payout)),
+            "USDT", PRICE_TOLERANCE,
+            ("The pool had the wallet minus the opening fee; the position lost "
+             "0.5 × (45,000 − 60,000).",),
+            "Loss 0.5 × 15,000 = 7,500 USDT against a pool of 3,000 − 15 (opening fee) = "
+            "2,985 USDT: the insurance fund pays <b>4,515 USDT</b>.",
+            why="The pool went below zero by that much; the trader's loss stops at the pool.",
+            mistakes=((lambda: 7_500.0, "That is the whole loss; the pool paid its 2,985 "
+                                        "USDT first."),
+                      (lambda: 4_500.0, "Close: the pool had 2,985 USDT, not 3,000 — the "
+                                        "opening fee had already left it.")),
+            read=lambda w: float(np.sum(w.result["cross"].insurance_payout))),
+        ExerciseSpec(
+            "And in isolated mode: what equity is left at the end of the path?",
+            lambda: float(_l10_run()["isolated"].equity[-1]),
+            "USDT", PRICE_TOLERANCE,
+            ("Isolated loses only its margin: 0.5 × 60,000 ÷ 20.",
+             "Don't forget the opening fee, paid from the wallet."),
+            "3,000 − 15 (opening fee) − 1,500 (the isolated margin, lost) = <b>1,485 "
+            "USDT</b>.",
+            why="The gap took the isolated margin; the rest of the wallet was never in the "
+                "pool.",
+            mistakes=((lambda: 1_500.0, "You forgot the 15 USDT opening fee."),),
+            read=lambda w: float(w.result["isolated"].equity[-1])),
+        _choice(
+            "The insurance fund cannot cover a bankrupt position. What does Hyperliquid do?",
+            [("Auto-deleveraging: traders on the opposite side, ranked by unrealized PnL and "
+              "leverage, are closed against the bankrupt position",
+              f"Right ({SRC_HL_ADL}). The kit explains ADL; it does not simulate other "
+              "traders."),
+             ("It charges the trader's other accounts", "No: the loss stops at the pool."),
+             ("It halts trading", "Not what the docs describe.")], 0),
+    ),
+    goals=("say what happens to the pool's money at liquidation",
+           "compute the insurance fund's payout on a gap",
+           "explain auto-deleveraging (ADL)"),
+    intro=(
+        "**This lesson is a draft** built with what the kit's engine does today: it closes "
+        "the whole pool at the liquidation step (full liquidation), what is left of the "
+        "margin is forfeited to the **insurance fund**, and when a gap takes the pool below "
+        "zero the insurance fund pays the difference (the engine records it). Partial "
+        "liquidation and the clearance fee come with the engine's next liquidation work. "
+        "When the insurance fund cannot pay, exchanges **auto-deleverage** (ADL) profitable "
+        "opposite positions."),
+    look=(
+        "The Flash crash preset: a 20x long of 0.5 BTC in a 3,000 USDT wallet; at step 300 "
+        "the mark gaps from 60,000 to 45,000 and then recovers. Hover the ✕ markers and read "
+        "the sentence under the charts."),
+    try_this=("Lower the leverage to 5x: is the position still liquidated by the gap? What "
+              "does the insurance fund pay now?"),
+    you_can_now=("say who pays when a price gaps through the bankruptcy price",
+                 "compute an insurance-fund payout",
+                 "explain ADL"),
+    boxes=(Box("After liquidation you can owe the exchange money.",
+               "On the exchanges the kit models the loss stops at the pool: what is left of "
+               "the margin goes to the insurance fund, which also pays when a gap takes the "
+               "pool below zero; when it cannot, profitable opposite traders are "
+               "auto-deleveraged (Hyperliquid: “a user who has no open positions will not "
+               "socialize any losses”).",
+               f"MARGIN_MODEL.md section 5; {SRC_HL_ADL}"),),
+    slug="what_happens_at_liquidation")
+
+
+# ================================================================================ lesson 11
+# DRAFT, with what the engine has today: a margin transfer by hand (a scheduled add_margin
+# event) against cross. Auto-add margin ("position insurance") waits for the engine (issue 10).
+L11_TOPUP_STEP = 250
+L11_TOPUP = 3_000.0
+L11_SCENARIO = PRESETS["one_long"].replace(
+    title="One long, topped up by hand",
+    description="The isolated 10x BTC long of “One long”; at step 250 the trader moves 3,000 "
+                "USDT from the wallet into its isolated margin.",
+    events=({"step": L11_TOPUP_STEP, "kind": "add_margin", "amount": L11_TOPUP,
+             "position": 0},))
+
+
+def _l11_without() -> Any:
+    return _run(PRESETS["one_long"])
+
+
+_L11 = Lesson(
+    11, "Margin transfers and position insurance (draft)",
+    "My isolated position is close to liquidation: should I add margin, and what does it "
+    "cost?",
+    _lab(L11_SCENARIO),
+    (
+        ExerciseSpec(
+            f"At step {L11_TOPUP_STEP} the trader adds {L11_TOPUP:,.0f} USDT to the isolated "
+            "margin (now 9,000). Where is the new liquidation price?",
+            lambda: float(_run(L11_SCENARIO).liquidation_price[0, L11_TOPUP_STEP]),
+            "USDT", PRICE_TOLERANCE,
+            ("Solve 9,000 + (P − 60,000) = P × 0.5 % − 50.",),
+            "P = (60,000 − 9,000 − 50) ÷ 0.995 = <b>51,206.03 USDT</b>.",
+            why="Each USDT added moves a 1 BTC long's line down by 1 ÷ 0.995.",
+            mistakes=((lambda: 51_000.0, "That is the bankruptcy price; liquidation keeps "
+                                         "the maintenance margin."),),
+            read=lambda w: float(w.result.liquidation_price[0, L11_TOPUP_STEP])),
+        ExerciseSpec(
+            "Without the top-up the position is liquidated. How much more equity does the "
+            "topped-up trader have at the end of the path?",
+            lambda: float(_run(L11_SCENARIO).equity[-1] - _l11_without().equity[-1]),
+            "USDT", PRICE_TOLERANCE,
+            ("Without the top-up: the 6,000 margin and the 30 USDT fee are lost.",
+             "With it: the position survives to 55,000, an unrealized loss of 5,000."),
+            "With the top-up: 10,000 − 30 − 5,000 = 4,970; without: 10,000 − 6,030 = 3,970. "
+            "The top-up ended <b>1,000 USDT</b> better — because the price came back.",
+            why="The path's low (51,500) stayed above the new liquidation price.",
+            read=lambda w: float(w.result.equity[-1])
+            - float(_run(PRESETS["one_long"]).equity[-1])),
+        _choice(
+            "Had BTC kept falling to 45,000 instead of recovering, what would the top-up have "
+            "done?",
+            [("Cost 3,000 USDT more: the topped-up position is liquidated later, and its "
+              "larger margin is lost with it",
+              "Right: adding margin postpones the liquidation; it does not cap the loss "
+              "any more — it raises the cap."),
+             ("Saved the position anyway", "Below 51,206 the topped-up margin is used up "
+                                           "too."),
+             ("Cost nothing: unused margin is returned at liquidation",
+              "On Binance what is left of the margin goes to the insurance fund.")], 0),
+        _choice(
+            "Compared with adding margin by hand, cross mode:",
+            [("backs the position with the whole wallet all the time, with no action — and "
+              "risks all of it",
+              "Right: cross is an automatic, unlimited top-up from the whole wallet."),
+             ("caps the loss at the initial margin", "That is isolated mode."),
+             ("needs a transfer for every top-up", "Cross needs no transfer at all: the "
+                                                   "whole cross wallet is the pool.")], 0),
+    ),
+    goals=("move an isolated position's liquidation price by a margin transfer",
+           "say when a top-up saves a position and what it costs when it does not",
+           "compare a top-up by hand with cross"),
+    intro=(
+        "**This lesson is a draft** built with what the kit's engine does today: a **margin "
+        "transfer** by hand, scheduled at a step, moves money from the wallet into an "
+        "isolated position (at most the available balance). Some exchanges also offer an "
+        "automatic top-up — the article's **position insurance**; the engine does not "
+        "simulate it yet, so this lesson does not show it."),
+    look=(
+        "The lab holds the isolated 10x long of “One long” with a 3,000 USDT top-up at step "
+        "250 (the events table lists it). Scrub past step 250: the dashed liquidation line "
+        "drops, and the path's low no longer reaches it. Switch Mode to Cross to compare."),
+    try_this=("Delete the top-up (or move it after step 267): when is the position "
+              "liquidated, and what is lost?"),
+    you_can_now=("compute a liquidation price after a margin transfer",
+                 "weigh a top-up: a later liquidation against a larger possible loss",
+                 "see cross as a standing top-up from the whole wallet"),
+    boxes=(Box("“Position insurance” protects a position from liquidation.",
+               "An automatic top-up only moves more of your own wallet into the position when "
+               "it nears liquidation; if the price keeps going, the larger margin is lost "
+               "too. The kit will show it once the engine simulates auto-add margin.",
+               "MARGIN_MODEL.md section 5 (auto-add margin)"),),
+    slug="margin_transfers")
+
+
+LESSONS: dict[int, Lesson] = {L.number: L for L in (_L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8,
+                                                    _L9,
+                                                    _L10, _L11)}
 
 
 def lesson(n: int) -> Lesson:
-    """Lesson ``n`` (1 to 8)."""
+    """Lesson ``n`` (1 to 11)."""
     if n not in LESSONS:
         raise KeyError(f"there are lessons 1 to {len(LESSONS)}")
     return LESSONS[n]

@@ -1,6 +1,10 @@
 """Write the lesson and app notebooks (thin: import, build, display, explain), outputs stripped.
 
-Run: .venv/bin/python tools/make_notebooks.py   (the notebooks are committed; edit prose here)
+Run: .venv/bin/python tools/make_notebooks.py [--lessons-only]
+
+The lesson text lives in ``margin_widgets/lessons.py`` (one source of truth); this script only
+lays it out in cells. The notebooks are committed; a test regenerates ``notebooks/`` and checks
+that nothing changes, so edit the text in ``lessons.py`` and run this script.
 """
 
 import pathlib
@@ -19,7 +23,11 @@ def code(text):
 
 
 def write(path, cells):
+    """Write a notebook with stable cell ids, so that regenerating it changes nothing."""
     nb = nbf.v4.new_notebook()
+    stem = path.stem.replace("_", "-")[:40]
+    for j, cell in enumerate(cells):
+        cell["id"] = f"{stem}-{j}"
     nb.cells = cells
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -27,90 +35,92 @@ def write(path, cells):
     nbf.write(nb, path)
 
 
-LESSON_TEXT = {
-    1: ("Leverage does not lend you money: it sets how much of your own money a position "
-        "locks up. The **initial margin** is the notional (quantity × price) divided by the "
-        "leverage. Your **wallet balance** is deposits plus realized profit minus fees; the "
-        "**unrealized PnL** is what you would make or lose if you closed now at the **mark "
-        "price**, and **equity** is the two added together.",
-        "The calculator below is set up for one position. Change the leverage: the initial "
-        "margin changes, the unrealized PnL at a given price does not — leverage changes the "
-        "stake, not the bet.",
-        "Set the leverage to 1x and then to 50x in cross mode: what happens to the liquidation "
-        "price? (Lesson 4 explains why.)"),
-    2: ("A venue does not wait until your equity is zero: it liquidates when the margin "
-        "balance falls to the **maintenance margin**, notional × rate − a maintenance amount. "
-        "The rate depends on the size of the position (**risk tiers** or brackets), and the "
-        "amount keeps the maintenance margin continuous across a bracket floor. The **margin "
-        "ratio** = maintenance margin ÷ margin balance; liquidation is at 100 %.",
-        "Make the position bigger in the calculator until it crosses a bracket floor "
-        "(50,000 and 600,000 USDT on Binance's 2024 BTCUSDT table): the rate and the amount "
-        "change together, and the maximum leverage drops.",
-        "Find the smallest BTC position for which Binance no longer allows 100x."),
-    3: ("An **isolated** position has its own pool: the **isolated margin** carved out of your "
-        "wallet. Only that margin and the position's own PnL decide its fate. The "
-        "**liquidation price** is where margin + uPnL = maintenance margin; the **bankruptcy "
-        "price** is where margin + uPnL = 0. Adding margin pushes both away; removing margin "
-        "(allowed only down to the limits shown) pulls them closer.",
-        "The lab shows an isolated 10x BTC long on a falling path. Scrub the time slider to the "
-        "red ✕ and read the numbers panel: the loss is exactly the isolated margin. Use the + "
-        "button next to the isolated margin and watch the dashed red line move down.",
-        "Add 2,000 USDT of margin: is the position still liquidated on this path?"),
-    4: ("In **cross** mode every cross position shares one pool: the **cross wallet**. A "
-        "position's liquidation price is therefore *conditional*: it assumes every other "
-        "symbol stays at its current mark. When ETH moves, BTC's liquidation price moves, even "
-        "though you did nothing to BTC.",
-        "In the lab, a BTC long and an ETH short share the cross wallet. Scrub along the path: "
-        "as ETH falls the short earns, and BTC's dashed liquidation line moves down.",
-        "Switch the mode toggle to Isolated: which position is liquidated now, and when?"),
-    5: ("The same scenario run twice: every position cross (left, blue) and every position "
-        "isolated with its initial margin (right, orange). Cross survives longer because the "
-        "whole wallet backs every position, but if it falls, it takes the whole wallet.",
-        "Read the sentence under the charts: it says what differs on this path, at which step, "
-        "and what it cost.",
-        "Pick the 'Flash crash' preset: both modes are liquidated. Compare the final wallet "
-        "balances."),
-    6: ("The liquidation price also moves when you do not trade: **funding** payments drain "
-        "the pool that pays them, **fees** come out of the wallet, and **margin transfers** add "
-        "to or take from an isolated pool.",
-        "This scenario holds the price flat. A positive funding rate makes the long pay every "
-        "8 steps; the isolated margin shrinks until the liquidation line reaches the mark.",
-        "Halve the funding rate in the account controls: how much longer does the position "
-        "survive?"),
-    7: ("One path is a story; thousands of paths are a risk estimate. The explorer simulates "
-        "many seeded random paths and counts, step by step, the share of paths on which a "
-        "position was liquidated, in cross and in isolated, with bands of equity.",
-        "Compare the two probability curves and the loss histogram: cross is liquidated less "
-        "often, but its losses are larger when it is.",
-        "Raise the volatility and watch which curve moves more."),
-    8: ("Exchanges solve the same equation — margin balance = maintenance margin — with "
-        "different rules: Bybit classic measures margin at the entry price, OKX adds its taker "
-        "fee to the maintenance rate, tier tables differ and change over time.",
-        "With 'same MMR for every venue' on, the table isolates the rules: 19,700.00 (Bybit), "
-        "19,698.49 (Binance), 19,708.40 (OKX) for the same trade.",
-        "Turn off 'same MMR' and make the position large: compare Binance's 2022 and 2024 "
-        "tables. Stale tables are the commonest reason a number looks off."),
-}
+def _links(n, lessons):
+    """Previous · index · next, for lesson ``n``."""
+    parts = []
+    if n - 1 in lessons:
+        parts.append(f"[← Lesson {n - 1}]({lessons[n - 1].notebook})")
+    parts.append("[all lessons](index.ipynb)")
+    if n + 1 in lessons:
+        parts.append(f"[Lesson {n + 1} →]({lessons[n + 1].notebook})")
+    else:
+        parts.append("[final assessment →](assessment.ipynb)")
+    return " · ".join(parts)
+
+
+def _bullets(items):
+    return "\n".join(f"- {i}" for i in items)
+
+
+def _box(box):
+    src = f"\n>\n> *Source: {box.source}.*" if box.source else ""
+    return (f"> **What you may have read:** {box.read}\n>\n"
+            f"> **What exchanges do:** {box.exchanges_do}{src}")
 
 
 def lesson_nb(n):
+    """The cells of lesson ``n``, all text taken from ``margin_widgets.lessons``."""
     from margin_widgets.lessons import LESSONS, ChoiceSpec
 
     L = LESSONS[n]
-    intro, look, try_this = LESSON_TEXT[n]
+    links = _links(n, LESSONS)
     cells = [
-        md(f"# Lesson {n} — {L.title}\n\n**{L.question}**\n\n{intro}"),
-        code(f"from margin_widgets.lessons import lesson\n\nL = lesson({n})\nL.widget()"),
-        md(f"**What to look at.** {look}"),
-        md("## Exercises\n\nAnswers are checked by the engine. A wrong answer earns a hint; "
-           "*Show solution* gives the worked answer."),
+        md(f"# Lesson {n} — {L.title}\n\n{links}\n\n**{L.question}**\n\n"
+           f"**Goals.** In this lesson you will learn to\n\n{_bullets(L.goals)}\n\n{L.intro}"),
+        code(f"from margin_widgets.lessons import lesson\n\nL = lesson({n})"),
     ]
-    for k, spec in enumerate(L.exercises, 1):
-        kind = "question" if isinstance(spec, ChoiceSpec) else "exercise"
-        cells.append(md(f"### {kind.capitalize()} {k}"))
+    predict = [k for k, s in enumerate(L.exercises, 1)
+               if isinstance(s, ChoiceSpec) and s.predict]
+    for k in predict:
+        cells.append(md("## Predict\n\nBefore you look at the widget, make a prediction. "
+                        "You will check it below."))
         cells.append(code(f"L.exercise({k})"))
-    cells.append(md(f"## Try this\n\n{try_this}"))
+    cells.append(md(f"## Observe\n\n{L.look}"))
+    cells.append(code("L.widget()"))
+    for box in L.boxes:
+        cells.append(md(_box(box)))
+    cells.append(md("## Explain\n\nAnswers are checked by the engine. Prices and amounts "
+                    "in USDT are accepted to the dollar; the accepted tolerance is written "
+                    "under every answer box. A wrong answer gets a hint about the likely "
+                    "mistake; the worked solution opens after a first attempt. Conceptual "
+                    "questions explain every option."))
+    for k, spec in enumerate(L.exercises, 1):
+        if k in predict:
+            continue
+        kind = "Question" if isinstance(spec, ChoiceSpec) else "Exercise"
+        cells.append(md(f"### {kind} {k}"))
+        cells.append(code(f"L.exercise({k})"))
+    cells.append(md(f"## Try this\n\n{L.try_this}"))
+    cells.append(md(f"## You can now\n\n{_bullets(L.you_can_now)}\n\n{links}"))
     return cells
+
+
+def lessons_index_nb():
+    """The course index: every lesson in order with its goals."""
+    from margin_widgets.lessons import LESSONS
+
+    parts = ["# margin_widgets — the course\n\nCross and isolated margin in crypto "
+             "derivatives, in short lessons and a final assessment (lessons marked “draft” "
+             "are built with what the engine does today and will grow with it). Each lesson "
+             "asks one "
+             "question, shows a live widget set up to answer it, and checks your answers "
+             "with the engine."]
+    for n, L in LESSONS.items():
+        parts.append(f"## [Lesson {n} — {L.title}]({L.notebook})\n\n*{L.question}*\n\n"
+                     f"{_bullets(L.goals)}")
+    parts.append("## [Final assessment](assessment.ipynb)\n\nQuestions across the "
+                 "lessons, with numbers drawn for your learner id, graded by the engine; "
+                 "export your results to hand them in.")
+    return [md("\n\n".join(parts))]
+
+
+def assessment_nb():
+    from margin_widgets.assessment import INTRO
+
+    return [
+        md(f"# Final assessment\n\n[← all lessons](index.ipynb)\n\n{INTRO}"),
+        code("from margin_widgets.assessment import Assessment\n\nAssessment()"),
+    ]
 
 
 APPS = {
@@ -156,17 +166,38 @@ def index_nb():
     ]
 
 
-def main():
-    (ROOT / "notebooks").mkdir(exist_ok=True)
-    (ROOT / "voila_apps").mkdir(exist_ok=True)
-    names = {1: "01_wallet_leverage_pnl", 2: "02_maintenance_margin_tiers",
-             3: "03_isolated_margin", 4: "04_cross_margin", 5: "05_cross_vs_isolated",
-             6: "06_funding_fees_transfers", 7: "07_monte_carlo_risk", 8: "08_venues_differ"}
-    for n, name in names.items():
-        write(ROOT / "notebooks" / f"{name}.ipynb", lesson_nb(n))
+def write_lessons(root):
+    """Every notebook of ``notebooks/`` (lessons, index, assessment) under ``root``."""
+    from margin_widgets.lessons import LESSONS
+
+    out = pathlib.Path(root) / "notebooks"
+    out.mkdir(parents=True, exist_ok=True)
+    for n, L in LESSONS.items():
+        write(out / L.notebook, lesson_nb(n))
+    write(out / "index.ipynb", lessons_index_nb())
+    write(out / "assessment.ipynb", assessment_nb())
+
+
+def write_apps(root):
+    """The Voila app notebooks of ``voila_apps/`` under ``root``."""
+    out = pathlib.Path(root) / "voila_apps"
+    out.mkdir(parents=True, exist_ok=True)
     for key in APPS:
-        write(ROOT / "voila_apps" / f"{key}.ipynb", app_nb(key))
-    write(ROOT / "voila_apps" / "index.ipynb", index_nb())
+        write(out / f"{key}.ipynb", app_nb(key))
+    write(out / "index.ipynb", index_nb())
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", default=str(ROOT), help="write under this folder")
+    parser.add_argument("--lessons-only", action="store_true",
+                        help="write notebooks/ only (not voila_apps/)")
+    args = parser.parse_args(argv)
+    write_lessons(args.root)
+    if not args.lessons_only:
+        write_apps(args.root)
 
 
 if __name__ == "__main__":

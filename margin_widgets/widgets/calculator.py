@@ -75,6 +75,11 @@ class CalculatorResult:
     currency: str
     price_unit: str
     explanation: Any
+    mark_price: float = math.nan
+    unrealized_pnl: float = math.nan
+    margin_balance: float = math.nan
+    maintenance_margin_at_mark: float = math.nan
+    margin_ratio_at_mark: float = math.nan
 
     @property
     def distance(self) -> float:
@@ -179,6 +184,9 @@ class LiquidationCalculator(Dashboard):
         The cross wallet (cross mode).
     isolated_margin : float, optional
         Isolated margin (isolated mode); default: the initial margin, following the leverage.
+    mark_price : float, optional
+        The mark at which unrealized PnL, margin balance, maintenance margin and margin ratio
+        are also shown; default: the entry price.
 
     Attributes
     ----------
@@ -212,6 +220,7 @@ class LiquidationCalculator(Dashboard):
         mode: str = "isolated",
         wallet_balance: float = 1_000.0,
         isolated_margin: float | None = None,
+        mark_price: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(title="Liquidation calculator", css_class="mw-calculator", **kwargs)
@@ -234,6 +243,11 @@ class LiquidationCalculator(Dashboard):
         self.entry_input = w.FloatText(value=float(entry_price), description="Entry price",
                                        layout=w.Layout(width="230px"))
         self.entry_unit = w.HTML()
+        self.mark_input = w.FloatText(
+            value=float(entry_price if mark_price is None else mark_price),
+            description="Mark price", layout=w.Layout(width="230px"),
+            tooltip="The mark at which unrealized PnL and the margin ratio are shown")
+        self.mark_input.add_class("mw-mark-input")
         self.leverage_slider = w.IntSlider(value=int(leverage), min=1, max=LEVERAGE_CAP,
                                            description="Leverage", readout_format="d",
                                            continuous_update=False,
@@ -282,7 +296,7 @@ class LiquidationCalculator(Dashboard):
 
         self.venue_dropdown.observe(self._on_venue, names="value")
         for ctl in (self.symbol_input, self.side_toggle, self.quantity_input, self.entry_input,
-                    self.leverage_slider, self.mode_toggle, self.wallet_input,
+                    self.mark_input, self.leverage_slider, self.mode_toggle, self.wallet_input,
                     self.margin_input, self.margin_from_leverage):
             ctl.observe(self._on_control, names="value")
 
@@ -293,6 +307,7 @@ class LiquidationCalculator(Dashboard):
             self.venue_dropdown, self.symbol_input, self.side_toggle,
             w.HBox([self.quantity_input, self.quantity_unit]),
             w.HBox([self.entry_input, self.entry_unit]),
+            w.HBox([self.mark_input]),
             w.HBox([self.leverage_slider, self.leverage_caption]),
             self.mode_toggle, self.wallet_row, self.margin_row,
         ], layout=w.Layout(min_width="400px", flex="0 0 430px"))
@@ -420,6 +435,9 @@ class LiquidationCalculator(Dashboard):
             acct = Account(v, positive_finite(self.wallet_input.value, "wallet balance"), [pos])
         marks = {symbol: ep}
         pool = acct.pool_of(0, marks)
+        mark = positive_finite(self.mark_input.value, "mark price")
+        at_mark = {symbol: mark}
+        pool_mark = acct.pool_of(0, at_mark)
         cur = acct.currency
         res = CalculatorResult(
             account=acct, marks=marks,
@@ -431,6 +449,11 @@ class LiquidationCalculator(Dashboard):
             notional=float(notional), max_leverage=float(cap), currency=cur,
             price_unit="USD" if v.contract == "inverse" else v.quote_currency,
             explanation=acct.explain(0, marks),
+            mark_price=mark,
+            unrealized_pnl=float(acct.unrealized_pnl(at_mark)[0]),
+            margin_balance=float(pool_mark.margin_balance),
+            maintenance_margin_at_mark=float(acct.maintenance_margin(at_mark)[0]),
+            margin_ratio_at_mark=float(pool_mark.margin_ratio),
         )
         return res, lev, note
 
@@ -482,6 +505,16 @@ class LiquidationCalculator(Dashboard):
             row("margin ratio", style.fmt_pct(r.margin_ratio), label="Margin ratio at entry"),
             row("liquidation price", style.fmt_price(r.liquidation_price, dec, pu) + dist),
             row("bankruptcy price", style.fmt_price(r.bankruptcy_price, dec, pu)),
+            row("mark price", style.fmt_price(r.mark_price, dec, pu), label="Mark price"),
+            row("unrealized pnl", style.fmt_money(r.unrealized_pnl, cur),
+                label="Unrealized PnL at the mark"),
+            row("margin balance", style.fmt_money(r.margin_balance, cur),
+                label=("Margin balance at the mark (isolated margin + uPnL)" if iso else
+                       "Margin balance = equity at the mark (wallet + uPnL)")),
+            row("maintenance margin", style.fmt_money(r.maintenance_margin_at_mark, cur),
+                label="Maintenance margin at the mark"),
+            row("margin ratio", style.fmt_pct(r.margin_ratio_at_mark),
+                label="Margin ratio at the mark"),
         ]
         self.outputs.value = f"<table>{''.join(rows)}</table>"
         lp = style.fmt_price(r.liquidation_price, dec, pu)

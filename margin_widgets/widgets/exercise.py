@@ -5,9 +5,13 @@ callable that asks the engine when the learner presses *Check*
 (``lambda: acct.liquidation_price(0, marks)``), so the answer always matches what the widgets
 show, even after the engine or a venue table changes.
 
-A wrong first answer gets the first hint, a further wrong answer the next one; *Show solution*
-reveals the worked solution. :class:`MultipleChoice` does the same for conceptual questions,
-with one explanation per option.
+The answer box starts empty and *Check* on an empty box asks for a number (it never says
+"Correct"). The box accepts what a learner writes: ``54,221``, ``54 221.11``, ``3.0 %``,
+``−1,500``. The accepted tolerance is written under the box. A right answer is told why
+(``why``); a wrong answer that matches a known mistake (``mistakes``: a forgotten fee, the
+isolated formula used for cross…) gets the hint about that mistake, any other wrong answer the
+next general hint. *Show solution* opens only after a first attempt. :class:`MultipleChoice`
+does the same for conceptual questions, with one explanation per option.
 
 Both carry CSS classes for browser tests: ``mw-exercise`` on the widget, ``mw-answer`` on the
 input, ``mw-check`` on the *Check* button, ``mw-feedback`` on the feedback area and
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,9 +31,36 @@ import traitlets
 
 from ..charts import style
 
-__all__ = ["Exercise", "MultipleChoice"]
+__all__ = ["Exercise", "MultipleChoice", "parse_number"]
 
 TextOrFn = str | Callable[[], str]
+Mistake = tuple[Callable[[], float], str]
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(text: str | float | int | None) -> float | None:
+    """A number as a learner writes it, or ``None`` when there is none.
+
+    Thousands separators (``,``, spaces, thin spaces, ``_``), a typographic minus and a
+    trailing unit or percent sign are accepted.
+
+    >>> parse_number("54,221.11 USDT"), parse_number("−1 500"), parse_number("3.0 %")
+    (54221.11, -1500.0, 3.0)
+    >>> parse_number(""), parse_number("abc")
+    (None, None)
+    """
+    if text is None:
+        return None
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        v = float(text)
+        return v if math.isfinite(v) else None
+    t = str(text).strip().replace("\u2212", "-").replace("\u2013", "-")
+    t = re.sub(r"[A-Za-z%\s\u00a0\u2009\u202f_,]+", "", t)
+    if not t or not _NUMBER.match(t):
+        return None
+    v = float(t)
+    return v if math.isfinite(v) else None
 
 
 def _text(value: TextOrFn | None) -> str:
@@ -72,6 +104,9 @@ class Exercise(w.VBox):
         One or two sentences shown with "Correct" (HTML).
     decimals : int
         Decimals used when the expected answer is printed.
+    mistakes : sequence of (callable () -> float, str)
+        Known wrong answers and the hint for each: a wrong answer within the tolerance of a
+        mistake's value gets that hint (e.g. the answer without the fee).
 
     Attributes
     ----------
@@ -99,6 +134,7 @@ class Exercise(w.VBox):
         solution: TextOrFn = "",
         why: TextOrFn = "",
         decimals: int = 2,
+        mistakes: Sequence[Mistake] = (),
         **kwargs: Any,
     ) -> None:
         if not callable(answer_fn):
@@ -114,19 +150,23 @@ class Exercise(w.VBox):
         self.solution = solution
         self.why = why
         self.decimals = int(decimals)
+        self.mistakes = [(fn, str(h)) for fn, h in mistakes]
         self.wrong_answers = 0
+        self.last_mistake: int | None = None
 
         self.question_html = w.HTML(question)
         self.question_html.add_class("mw-question")
-        self.answer_input = w.FloatText(value=0.0, description="Answer",
-                                        layout=w.Layout(width="260px"))
+        self.answer_input = w.Text(value="", description="Answer",
+                                   placeholder="a number", continuous_update=True,
+                                   layout=w.Layout(width="260px"))
         self.answer_input.add_class("mw-answer")
         self.unit_label = w.HTML(f"<span class='mw-unit'>{html.escape(unit)}</span>")
         self.check_button = w.Button(description="Check", button_style="primary",
                                      tooltip="Compare your answer with the engine's")
         self.check_button.add_class("mw-check")
-        self.solution_button = w.Button(description="Show solution",
-                                        tooltip="Reveal the worked solution")
+        self.solution_button = w.Button(description="Show solution", disabled=True,
+                                        tooltip="The worked solution opens after a first "
+                                                "attempt")
         self.solution_button.add_class("mw-show-solution")
         self.feedback = w.HTML("")
         self.feedback.add_class("mw-feedback")
@@ -137,8 +177,12 @@ class Exercise(w.VBox):
         self.solution_button.on_click(lambda _b: self.show_solution())
         row = w.HBox([self.answer_input, self.unit_label, self.check_button,
                       self.solution_button], layout=w.Layout(align_items="center"))
+        self.tolerance_html = w.HTML(f"<div class='mw-caption'>{html.escape(self.tolerance_text)}"
+                                     "</div>")
+        self.tolerance_html.add_class("mw-tolerance")
         super().__init__(
-            [w.HTML(style.CSS), self.question_html, row, self.feedback, self.solution_html],
+            [w.HTML(style.CSS), self.question_html, row, self.tolerance_html, self.feedback,
+             self.solution_html],
             **kwargs,
         )
         self.add_class("mw-exercise")
@@ -152,6 +196,17 @@ class Exercise(w.VBox):
             raise ValueError(f"the engine's answer is not a finite number ({value})")
         return value
 
+    @property
+    def tolerance_text(self) -> str:
+        """The accepted error, in words."""
+        if self.relative:
+            return f"Accepted: within ±{self.tolerance:.2%} of the engine's answer."
+        tol = f"{self.tolerance:,.{max(0, self.decimals)}f}".rstrip("0").rstrip(".") \
+            if self.tolerance else "0"
+        unit = f" {self.unit}" if self.unit and self.unit != "%" else (
+            " percentage points" if self.unit == "%" else "")
+        return f"Accepted: within ±{tol}{unit} of the engine's answer."
+
     def is_close(self, given: float, expected: float) -> bool:
         """Whether ``given`` is within the tolerance of ``expected``."""
         allowed = self.tolerance * abs(expected) if self.relative else self.tolerance
@@ -160,14 +215,23 @@ class Exercise(w.VBox):
     def _fmt(self, value: float) -> str:
         return f"{value:,.{self.decimals}f} {self.unit}".strip()
 
-    def check(self, answer: float | None = None) -> bool:
+    def check(self, answer: float | str | None = None) -> bool:
         """Check ``answer`` (default: the answer box) and show the feedback.
 
-        Returns whether the answer is right.
+        Returns whether the answer is right. An empty or unreadable box asks for a number and
+        does not count as an attempt.
         """
         if answer is not None:
-            self.answer_input.value = float(answer)
-        given = float(self.answer_input.value)
+            self.answer_input.value = (f"{answer!r}" if isinstance(answer, float)
+                                       else str(answer))
+        given = parse_number(self.answer_input.value)
+        if given is None:
+            what = "Type a number first" if not str(self.answer_input.value).strip() else \
+                f"“{html.escape(str(self.answer_input.value))}” is not a number"
+            self.feedback.value = _feedback(
+                "hint", f"{what} (digits, optionally with thousands separators"
+                        f"{', in ' + html.escape(self.unit) if self.unit else ''}).")
+            return False
         try:
             expected = self.expected()
         except Exception as exc:  # the lesson's own setup is broken: say so, in words
@@ -176,6 +240,8 @@ class Exercise(w.VBox):
                          f"{html.escape(str(exc) or type(exc).__name__)}")
             return False
         self.attempts += 1
+        self.solution_button.disabled = False
+        self.last_mistake = None
         if self.is_close(given, expected):
             why = _text(self.why)
             self.feedback.value = _feedback(
@@ -184,6 +250,18 @@ class Exercise(w.VBox):
             self.solved = True
             return True
         self.wrong_answers += 1
+        for j, (fn, hint) in enumerate(self.mistakes):
+            try:
+                value = float(fn())
+            except Exception:
+                continue
+            if math.isfinite(value) and not self.is_close(value, expected) \
+                    and self.is_close(given, value):
+                self.last_mistake = j
+                self.feedback.value = _feedback(
+                    "hint", f"Not quite ({html.escape(self._fmt(given))}). "
+                            f"<b>Hint</b>: {hint}")
+                return False
         if self.hints:
             k = min(self.wrong_answers, len(self.hints)) - 1
             more = (" That was the last hint: try once more, or show the solution."
@@ -197,7 +275,12 @@ class Exercise(w.VBox):
         return False
 
     def show_solution(self) -> None:
-        """Reveal the worked solution and the engine's answer."""
+        """Reveal the worked solution and the engine's answer (after a first attempt)."""
+        if self.attempts == 0:
+            self.feedback.value = _feedback(
+                "hint", "Try an answer first: the worked solution opens after a first "
+                        "attempt.")
+            return
         try:
             answer = f"<p><b>Answer</b>: {html.escape(self._fmt(self.expected()))}</p>"
             body = _text(self.solution)

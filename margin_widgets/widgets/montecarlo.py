@@ -18,6 +18,7 @@ everything in the calling thread (tests, scripts).
 from __future__ import annotations
 
 import html
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -32,16 +33,47 @@ from ..charts.montecarlo import ModeSeries, MonteCarloCharts
 from ..core import PRESETS, MonteCarloCancelled, MonteCarloResult, Scenario, monte_carlo
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
-from ..core.scenario import MAX_MONTE_CARLO_WORK, check_work
+from ..core.scenario import MAX_MONTE_CARLO_WORK, PathSpec, check_work
 from .base import Dashboard, info_html
 from .markup import user_text
 
-__all__ = ["MonteCarloExplorer", "MonteCarloRun", "gbm_paths", "summary_text"]
+__all__ = ["MonteCarloExplorer", "MonteCarloRun", "gbm_paths", "summary_text",
+           "parse_volatility", "format_volatility"]
 
 BACKGROUND_WORK = 3_000_000
 """Runs with more prices than this (paths x steps x symbols, about a second) use a thread."""
 
 CUSTOM = "__custom__"
+
+_SETTINGS_NOTE = re.compile(r"\s*\[Monte Carlo: ([\d,]+) paths\]\s*$")
+MAX_VOLATILITY = 5.0
+"""Largest annualised volatility accepted (500 %)."""
+
+
+def parse_volatility(text: str | float) -> float:
+    """An annualised volatility typed as it is displayed: ``"60%"``, ``"60"`` or ``"60 %"``.
+
+    The box shows percent, so a bare number is read as percent too (``"60"`` is 60 %,
+    ``"0.5"`` is 0.5 %). Returns the fraction (0.6); raises MarginInputError otherwise.
+
+    >>> parse_volatility("60%"), parse_volatility("60"), parse_volatility(" 125 % ")
+    (0.6, 0.6, 1.25)
+    """
+    t = str(text).strip().rstrip("%").strip().replace(",", ".")
+    try:
+        v = float(t) / 100.0
+    except ValueError:
+        raise MarginInputError(f"the volatility must be a percentage such as 60%, got "
+                               f"{str(text)[:40]!r}") from None
+    if not (np.isfinite(v) and 0.0 <= v <= MAX_VOLATILITY):
+        raise MarginInputError(f"the volatility must be between 0% and "
+                               f"{MAX_VOLATILITY:.0%} a year, got {str(text)[:40]!r}")
+    return v
+
+
+def format_volatility(v: float) -> str:
+    """``0.6`` -> ``"60%"`` (the form :func:`parse_volatility` reads back)."""
+    return f"{v * 100:.4g}%"
 
 
 def gbm_paths(
@@ -84,10 +116,14 @@ def summary_text(mc: Mapping[str, MonteCarloResult], currency: str) -> str:
     def money(v: float) -> str:
         return style.fmt_money(v, currency)
 
+    def outcome(loss: float) -> str:
+        """A loss as words whose sign cannot be misread."""
+        return f"a gain of {money(-loss)}" if loss < 0 else f"a loss of {money(loss)}"
+
     if hit_c.any():
         lost = float(cross.loss[hit_c].mean())
         out.append(f"Cross: {style.fmt_pct(pc)} of paths liquidated, and on those paths the "
-                   f"whole cross wallet went with it (mean loss {money(lost)} of a "
+                   f"cross wallet went with it (on average {outcome(lost)} of a "
                    f"{money(wallet)} wallet).")
     else:
         out.append(f"Cross: no path out of {n:,} was liquidated: the whole wallet "
@@ -96,19 +132,19 @@ def summary_text(mc: Mapping[str, MonteCarloResult], currency: str) -> str:
     what = "its isolated margin" if n_pos == 1 else "at least one isolated margin"
     if hit_i.any():
         lost = float(iso.loss[hit_i].mean())
-        out.append(f"Isolated: {style.fmt_pct(pi)} of paths lost {what} (mean loss "
-                   f"{money(lost)} on those paths); the rest of the wallet was never at risk.")
+        out.append(f"Isolated: {style.fmt_pct(pi)} of paths lost {what} (on average "
+                   f"{outcome(lost)} on those paths); the rest of the wallet was never at "
+                   "risk.")
     else:
         out.append(f"Isolated: no path out of {n:,} lost an isolated margin.")
     sc, si = cross.summary(), iso.summary()
-
-    def outcome(loss: float) -> str:
-        return f"a gain of {money(-loss)}" if loss < 0 else f"a loss of {money(loss)}"
+    def tail(loss: float) -> str:
+        return (f"lose more than {money(loss)}" if loss > 0
+                else f"still end with a gain of at least {money(-loss)}")
 
     out.append(f"On average over all paths the result is {outcome(sc['mean_loss'])} in cross "
-               f"and {outcome(si['mean_loss'])} in isolated; the worst 5 % of paths lose "
-               f"more than {money(sc['loss_95'])} in cross and {money(si['loss_95'])} in "
-               "isolated.")
+               f"and {outcome(si['mean_loss'])} in isolated; the worst 5 % of paths "
+               f"{tail(sc['loss_95'])} in cross and {tail(si['loss_95'])} in isolated.")
     return " ".join(out)
 
 
@@ -140,9 +176,14 @@ class MonteCarloExplorer(Dashboard):
     n_paths, steps : int
         Paths per run and steps per path (default: the scenario's steps).
     volatility, drift : float
-        Annualised GBM volatility and drift (0.6 is typical of bitcoin).
+        Annualised GBM volatility and drift (0.6 is typical of bitcoin). The volatility box
+        shows and reads percent ("60%" or "60").
     seed : int or None
-        The same seed gives the same paths.
+        The same seed gives the same paths (:func:`gbm_paths`).
+    leverage : int, optional
+        Leverage of every position (default: the scenario's own). In isolated mode it sets
+        the isolated margin (the initial margin) and so the liquidation price; in cross it
+        only sizes the initial margin.
     background : bool
         Run long computations (about a second or more) in a thread with a progress bar and
         a Cancel button. ``False`` always runs in the calling thread.
@@ -153,8 +194,8 @@ class MonteCarloExplorer(Dashboard):
 
     Attributes
     ----------
-    scenario_dropdown, paths_input, steps_input, volatility_slider, drift_slider, seed_input,
-    run_button, cancel_button, progress_bar : ipywidgets
+    scenario_dropdown, paths_input, steps_input, volatility_input, drift_slider, seed_input,
+    leverage_slider, run_button, cancel_button, progress_bar : ipywidgets
         The controls (CSS classes ``mw-mc-*``).
     summary_html : ipywidgets.HTML
         The result in words (``mw-mc-summary``).
@@ -179,6 +220,7 @@ class MonteCarloExplorer(Dashboard):
         volatility: float = 0.6,
         drift: float = 0.0,
         seed: int | None = 7,
+        leverage: int | None = None,
         background: bool = True,
         auto_run: bool = True,
         chunk_size: int = 256,
@@ -227,10 +269,16 @@ class MonteCarloExplorer(Dashboard):
         self.steps_input = w.BoundedIntText(value=int(steps or first.steps), min=2,
                                             max=20_000, step=50, description="Steps (h)",
                                             layout=w.Layout(width="170px"))
-        self.volatility_slider = w.FloatSlider(value=float(volatility), min=0.0, max=3.0,
-                                               step=0.05, readout_format=".0%",
-                                               description="Volatility",
-                                               continuous_update=False)
+        self.volatility_input = w.Text(value=format_volatility(float(volatility)),
+                                       description="Volatility", continuous_update=False,
+                                       placeholder="60%", layout=w.Layout(width="170px"),
+                                       tooltip="Annualised, in percent: 60% or 60")
+        lev0 = int(leverage) if leverage is not None else int(
+            round(first.positions[0].leverage)) if first.positions else 1
+        self._leverage_set = leverage is not None
+        self.leverage_slider = w.IntSlider(value=lev0, min=1, max=125, description="Leverage",
+                                           readout_format="d", continuous_update=False,
+                                           layout=w.Layout(width="300px"))
         self.drift_slider = w.FloatSlider(value=float(drift), min=-2.0, max=2.0, step=0.05,
                                           readout_format=".0%", description="Drift",
                                           continuous_update=False)
@@ -248,7 +296,8 @@ class MonteCarloExplorer(Dashboard):
         self.charts = MonteCarloCharts(currency=first.account().currency)
         for ctl, css in ((self.scenario_dropdown, "mw-mc-scenario"),
                          (self.paths_input, "mw-mc-paths"), (self.steps_input, "mw-mc-steps"),
-                         (self.volatility_slider, "mw-mc-volatility"),
+                         (self.volatility_input, "mw-mc-volatility"),
+                         (self.leverage_slider, "mw-mc-leverage"),
                          (self.drift_slider, "mw-mc-drift"), (self.seed_input, "mw-mc-seed"),
                          (self.run_button, "mw-mc-run"), (self.cancel_button, "mw-mc-cancel"),
                          (self.progress_bar, "mw-mc-progress"),
@@ -257,9 +306,10 @@ class MonteCarloExplorer(Dashboard):
             ctl.add_class(css)
 
         self.scenario_dropdown.observe(self._on_scenario, names="value")
-        for ctl in (self.paths_input, self.steps_input, self.volatility_slider,
+        for ctl in (self.paths_input, self.steps_input, self.volatility_input,
                     self.drift_slider, self.seed_input):
             ctl.observe(self._on_control, names="value")
+        self.leverage_slider.observe(self._on_leverage, names="value")
         self.run_button.on_click(lambda _b: self.recompute())
         self.cancel_button.on_click(lambda _b: self.cancel())
 
@@ -269,7 +319,12 @@ class MonteCarloExplorer(Dashboard):
             self.css, self.title_html, self.description_html, self.error_box,
             w.HBox([self.scenario_dropdown, self.paths_input, self.steps_input,
                     self.seed_input], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.volatility_slider, self.drift_slider, w.HTML(vol_help),
+            w.HBox([self.volatility_input, self.drift_slider, w.HTML(vol_help),
+                    self.leverage_slider, w.HTML(info_html(
+                        "every position", "Leverage of every position of the scenario. "
+                        "Isolated: the initial margin (notional ÷ leverage) becomes the "
+                        "isolated margin, so leverage moves the liquidation price. Cross: it "
+                        "only sizes the initial margin.")),
                     self.run_button], layout=w.Layout(flex_flow="row wrap",
                                                       align_items="center")),
             self.progress_box, self.summary_html,
@@ -294,9 +349,70 @@ class MonteCarloExplorer(Dashboard):
         return PRESETS[key]
 
     @property
-    def scenario(self) -> Scenario:
-        """The scenario selected (its own path is replaced by random paths)."""
+    def base_scenario(self) -> Scenario:
+        """The scenario selected, as given (its own path is replaced by random paths)."""
         return self._scenario_for(self.scenario_dropdown.value)
+
+    def run_scenario(self) -> Scenario:
+        """The selected scenario with the leverage control applied to every position."""
+        sc = self.base_scenario
+        if not self._leverage_set:
+            return sc
+        lev = float(self.leverage_slider.value)
+        return sc.replace(positions=tuple(p.with_(leverage=lev) for p in sc.positions))
+
+    @property
+    def scenario(self) -> Scenario:
+        """Everything on screen as one scenario, for download and share links.
+
+        Leverage applied; each symbol's path is the GBM recipe of the run (start, volatility,
+        drift, seed); the path count is noted at the end of the description, where
+        :meth:`set_scenario` reads it back.
+        """
+        sc = self.run_scenario()
+        try:
+            vol = parse_volatility(self.volatility_input.value)
+        except MarginInputError:          # an unreadable box: share what is on the charts
+            vol = self.last_run.volatility if self.last_run is not None else 0.6
+        drift = float(self.drift_slider.value)
+        seed = int(self.seed_input.value)
+        starts = self._starts_for(self.base_scenario)
+        specs = {s: PathSpec("gbm", {"start": v, "drift": drift, "volatility": vol},
+                             seed=seed) for s, v in starts.items()}
+        desc = _SETTINGS_NOTE.sub("", sc.description)
+        desc = f"{desc} [Monte Carlo: {int(self.paths_input.value)} paths]".strip()
+        return sc.replace(paths={**sc.paths, **specs}, steps=int(self.steps_input.value),
+                          description=desc)
+
+    def _adopt_settings(self, scenario: Scenario) -> Scenario:
+        """Take path count, volatility, drift, seed and leverage from a shared scenario."""
+        m = _SETTINGS_NOTE.search(scenario.description)
+        if m:
+            n = int(m.group(1).replace(",", ""))
+            if not self.paths_input.min <= n <= self.paths_input.max:
+                raise MarginInputError(f"the shared run has {n:,} paths; this explorer runs "
+                                       f"{self.paths_input.min:,} to "
+                                       f"{self.paths_input.max:,}")
+            self.paths_input.value = n
+            scenario = scenario.replace(description=_SETTINGS_NOTE.sub("",
+                                                                       scenario.description))
+        specs = [scenario.paths[s] for s in dict.fromkeys(p.symbol for p in
+                                                          scenario.positions)]
+        if specs and all(sp.generator == "gbm" for sp in specs):
+            vols = {float(sp.params.get("volatility", 0.6)) for sp in specs}
+            drifts = {float(sp.params.get("drift", 0.0)) for sp in specs}
+            if len(vols) == 1 and len(drifts) == 1:
+                vol = vols.pop()
+                parse_volatility(format_volatility(vol))      # within the accepted range
+                self.volatility_input.value = format_volatility(vol)
+                self.drift_slider.value = drifts.pop()
+            if specs[0].seed is not None:
+                self.seed_input.value = int(specs[0].seed)
+        levs = {p.leverage for p in scenario.positions}
+        if len(levs) == 1:
+            self.leverage_slider.value = int(round(levs.pop()))
+        self._leverage_set = False
+        return scenario
 
     def set_scenario(self, scenario: Scenario) -> bool:
         """Use ``scenario`` (one batch, one run); errors go to the error box.
@@ -304,13 +420,17 @@ class MonteCarloExplorer(Dashboard):
         A refused scenario is not kept: the previous selection, steps and description stay.
         """
         previous = (self._custom, self.scenario_dropdown.options,
-                    self.scenario_dropdown.value, self.steps_input.value)
+                    self.scenario_dropdown.value, self.steps_input.value,
+                    self.paths_input.value, self.volatility_input.value,
+                    self.drift_slider.value, self.seed_input.value,
+                    self.leverage_slider.value, self._leverage_set)
         with self._guard("load scenario") as g:
             scenario.account()
-            self._custom = scenario
             with self.batch():
                 self._syncing += 1
                 try:
+                    scenario = self._adopt_settings(scenario)
+                    self._custom = scenario
                     opts = [o for o in self.scenario_dropdown.options if o[1] != CUSTOM]
                     self.scenario_dropdown.options = [
                         (f"Given: {scenario.title or 'scenario'}", CUSTOM), *opts]
@@ -329,19 +449,29 @@ class MonteCarloExplorer(Dashboard):
                     self.scenario_dropdown.options = previous[1]
                     self.scenario_dropdown.value = previous[2]
                     self.steps_input.value = previous[3]
+                    # _adopt_settings may have taken the refused link's run settings
+                    self.paths_input.value = previous[4]
+                    self.volatility_input.value = previous[5]
+                    self.drift_slider.value = previous[6]
+                    self.seed_input.value = previous[7]
+                    self.leverage_slider.value = previous[8]
+                    self._leverage_set = previous[9]
                 finally:
                     self._syncing -= 1
-                self._describe(self.scenario)
+                self._describe(self.base_scenario)
         return ok
 
     def _on_scenario(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
         with self._guard("scenario"), self.batch():
-            sc = self.scenario
+            sc = self.base_scenario
             self._syncing += 1
             try:
                 self.steps_input.value = sc.steps
+                if sc.positions:
+                    self.leverage_slider.value = int(round(sc.positions[0].leverage))
+                self._leverage_set = False
             finally:
                 self._syncing -= 1
             self._describe(sc)
@@ -349,6 +479,13 @@ class MonteCarloExplorer(Dashboard):
 
     def _on_control(self, change: dict[str, Any]) -> None:
         if not self._syncing and self.auto_run:
+            self.request_recompute()
+
+    def _on_leverage(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self._leverage_set = True
+        if self.auto_run:
             self.request_recompute()
 
     def _describe(self, sc: Scenario) -> None:
@@ -371,14 +508,14 @@ class MonteCarloExplorer(Dashboard):
 
     def settings(self) -> MonteCarloRun:
         """The run the controls describe (validated)."""
-        sc = self.scenario
+        sc = self.run_scenario()
         seed = int(self.seed_input.value)
         if seed < 0:
             raise MarginInputError(f"the seed must be zero or a positive whole number, "
                                    f"got {seed}")
         run = MonteCarloRun(scenario=sc, n_paths=int(self.paths_input.value),
                             steps=int(self.steps_input.value),
-                            volatility=float(self.volatility_slider.value),
+                            volatility=parse_volatility(self.volatility_input.value),
                             drift=float(self.drift_slider.value), seed=seed)
         if run.n_paths < 1 or run.steps < 2:
             raise MarginInputError("a run needs at least one path of at least two steps")
@@ -389,7 +526,7 @@ class MonteCarloExplorer(Dashboard):
     # -- running ----------------------------------------------------------------------------
     def _recompute(self) -> None:
         run = self.settings()
-        starts = self._starts_for(run.scenario)
+        starts = self._starts_for(self.base_scenario)
         with self._lock:
             self._cancel.set()                 # a run still in flight is superseded
             self._generation += 1

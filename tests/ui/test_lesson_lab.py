@@ -13,7 +13,7 @@ import pytest
 from pages import LAB_TIMEOUT_MS, ConsoleErrors, cell_errors, open_in_lab, run_all_cells
 from playwright.sync_api import Page, expect
 
-from margin_widgets.core.scenario import PRESETS
+from margin_widgets.lessons import L5_SCENARIO, LESSONS
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,12 @@ def test_lesson_5_runs_to_the_end_in_jupyterlab(
         mark = dashboard.locator(f".mw-{mode}-column .mw-price-figure path.line").first
         expect(mark).to_be_visible(timeout=LAB_TIMEOUT_MS)
         expect(mark).to_have_attribute("d", DRAWN)
-    both = PRESETS["winner_and_loser"].compare()
+    both = L5_SCENARIO.compare()
     step = int(both["isolated"].liquidated_at[0])
     expect(dashboard.locator(".mw-compare-summary")).to_contain_text(
         f"Isolated BTCUSDT long liquidated at step {step:,}")
-    # the two exercises of the lesson are there, ready to answer
-    expect(outputs.locator(".mw-exercise")).to_have_count(2)
+    # every exercise of the lesson is there, ready to answer
+    expect(outputs.locator(".mw-exercise")).to_have_count(len(LESSONS[5].exercises))
 
     assert cell_errors(page) == []
     expect(panel.locator(".jp-OutputArea-output.jp-mod-error")).to_have_count(0)

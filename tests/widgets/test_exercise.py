@@ -19,7 +19,7 @@ def test_right_answer_from_the_engine() -> None:
     ex = Exercise("Where is this position liquidated?",
                   lambda: acct.liquidation_price(0, marks), unit="USDT", tolerance=0.01,
                   why="Bybit measures the maintenance margin at the entry price.")
-    ex.answer_input.value = 19_700.0
+    ex.answer_input.value = "19,700"
     ex.check_button.click()
     assert ex.solved and ex.attempts == 1
     assert "Correct" in ex.feedback.value and "19,700.00 USDT" in ex.feedback.value
@@ -115,3 +115,57 @@ def test_bad_construction() -> None:
         MultipleChoice("?", ["only one"], 0)
     with pytest.raises(ValueError):
         MultipleChoice("?", ["a", "b"], 2)
+
+
+def test_box_starts_empty_and_untouched_check_is_never_correct() -> None:
+    ex = Exercise("Removable margin?", lambda: 0.0, unit="USDT", tolerance=1.0)
+    assert ex.answer_input.value == ""
+    ex.check_button.click()
+    assert not ex.solved and ex.attempts == 0
+    assert "Type a number first" in ex.feedback.value and "Correct" not in ex.feedback.value
+    assert not ex.check("abc") and "not a number" in ex.feedback.value and ex.attempts == 0
+
+
+def test_answers_written_as_a_learner_writes_them() -> None:
+    ex = Exercise("LP?", lambda: 54_221.11, unit="USDT", tolerance=1.0)
+    for text in ("54,221", "54 221.11", "54221 USDT", "54,221.6"):
+        assert ex.check(text), text
+    assert not ex.check("54,223")
+    assert "±1 USDT" in ex.tolerance_html.value
+    pct = Exercise("Ratio?", lambda: 3.0, unit="%", tolerance=0.05)
+    assert pct.check("3.0 %") and pct.check("3.04%") and not pct.check("3.1 %")
+    assert "percentage points" in pct.tolerance_html.value
+    assert Exercise("PnL?", lambda: -1_500.0, tolerance=1.0).check("−1,500")
+
+
+def test_a_known_mistake_gets_its_own_hint() -> None:
+    fee = 30.0
+    ex = Exercise("Loss?", lambda: 6_000.0 + fee, unit="USDT", tolerance=1.0,
+                  hints=["General hint."],
+                  mistakes=[(lambda: 6_000.0, "Did you forget the 30 USDT fee?")])
+    assert not ex.check(6_000)
+    assert "forget the 30 USDT fee" in ex.feedback.value and ex.last_mistake == 0
+    assert not ex.check(5_000)
+    assert "General hint" in ex.feedback.value and ex.last_mistake is None
+    assert ex.check(6_030)
+
+
+def test_solution_opens_only_after_a_first_attempt() -> None:
+    ex = Exercise("2 + 2?", lambda: 4.0, solution="<p>four</p>")
+    assert ex.solution_button.disabled
+    ex.show_solution()
+    assert ex.solution_html.layout.display == "none" and "first attempt" in ex.feedback.value
+    ex.check(5)
+    assert not ex.solution_button.disabled
+    ex.solution_button.click()
+    assert "four" in ex.solution_html.value
+
+
+def test_parse_number() -> None:
+    from margin_widgets.widgets.exercise import parse_number
+
+    assert parse_number("1,234.5") == 1234.5
+    assert parse_number("  -0.5 ") == -0.5
+    assert parse_number("1.2.3") is None
+    assert parse_number("inf") is None
+    assert parse_number("") is None

@@ -334,7 +334,7 @@ def test_monte_carlo_keeps_its_previous_scenario_when_one_is_refused():
     runs = ex.run_count
     assert not ex.set_scenario(unrunnable())
     assert "2 prices, expected" in ex.error_message
-    assert ex.scenario is PRESETS["one_long"] and ex.scenario_dropdown.value == "one_long"
+    assert ex.base_scenario is PRESETS["one_long"] and ex.scenario_dropdown.value == "one_long"
     assert all(v != "__custom__" for _l, v in ex.scenario_dropdown.options)
     assert ex.steps_input.value == 100
     assert PRESETS["one_long"].description in ex.description_html.value

@@ -137,7 +137,7 @@ def test_scenario_switch_is_one_run_and_given_scenario() -> None:
     assert ex.steps_input.value == PRESETS["funding_bleed"].steps
     given = PRESETS["hedged_pair"].replace(title="mine")
     ex2 = MonteCarloExplorer(given, background=False, **SMALL)
-    assert ex2.scenario is given and ex2.state == "done"
+    assert ex2.base_scenario is given and ex2.state == "done"
     assert set(ex2.paths) == {"BTCUSDT", "ETHUSDT"}
 
 
@@ -146,3 +146,65 @@ def test_gbm_paths_reproducible() -> None:
     b = gbm_paths({"A": 100.0}, 10, 4, volatility=0.5, drift=0.1, seed=9)
     np.testing.assert_array_equal(a["A"], b["A"])
     assert a["B"][0, 0] == 50.0
+
+
+def test_volatility_box_reads_what_it_shows() -> None:
+    from margin_widgets.core.errors import MarginInputError
+    from margin_widgets.widgets.montecarlo import format_volatility, parse_volatility
+
+    assert parse_volatility("60%") == pytest.approx(0.6)
+    assert parse_volatility("60") == pytest.approx(0.6)
+    assert parse_volatility(format_volatility(3.0)) == pytest.approx(3.0)
+    for bad in ("abc", "-5%", "900%"):
+        with pytest.raises(MarginInputError):
+            parse_volatility(bad)
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    assert ex.volatility_input.value == "90%"
+    ex.volatility_input.value = "60"
+    assert ex.last_run.volatility == pytest.approx(0.6)
+    before = ex.last_run
+    ex.volatility_input.value = "lots"
+    assert ex.error_message and ex.last_run is before     # previous run stays on screen
+
+
+def test_share_link_keeps_volatility_paths_seed_and_leverage() -> None:
+    from margin_widgets.core import Scenario
+
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    ex.volatility_input.value = "300%"
+    ex.paths_input.value = 500
+    ex.leverage_slider.value = 20
+    shared = Scenario.from_query(ex.scenario.to_query())
+    other = MonteCarloExplorer("hedged_pair", background=False, **SMALL)
+    assert other.set_scenario(shared)
+    assert other.paths_input.value == 500
+    assert parse_vol(other.volatility_input.value) == pytest.approx(3.0)
+    assert other.seed_input.value == 3 and other.leverage_slider.value == 20
+    assert other.last_run.n_paths == 500 and other.last_run.volatility == pytest.approx(3.0)
+    assert "[Monte Carlo" not in other.base_scenario.description
+    # the same settings give the same run
+    np.testing.assert_array_equal(other.paths["BTCUSDT"], ex.paths["BTCUSDT"])
+
+
+def parse_vol(text: str) -> float:
+    from margin_widgets.widgets.montecarlo import parse_volatility
+
+    return parse_volatility(text)
+
+
+def test_leverage_control_sets_the_isolated_margin() -> None:
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    assert ex.leverage_slider.value == 10
+    ex.leverage_slider.value = 20
+    acct = ex.result["isolated"].account
+    assert acct.positions[0].leverage == 20
+    assert acct.isolated_margins[0] == pytest.approx(60_000 / 20)
+
+
+def test_summary_signs_say_what_they_mean() -> None:
+    from margin_widgets.core import Account, Position, monte_carlo
+
+    acct = Account("binance_usdm", 10_000, [Position("BTCUSDT", "long", 0.1, 60_000, 5)])
+    up = np.linspace(60_000, 66_000, 50)[None, :].repeat(3, axis=0)
+    text = mcw.summary_text(monte_carlo(acct, {"BTCUSDT": up}), "USDT")
+    assert "a gain of" in text and "−" not in text and "still end with a gain" in text
