@@ -89,7 +89,8 @@ def opening_refusal(account: Account) -> Refusal | None:
 
     Notes
     -----
-    Check 1: ``Σ_{cross} IM_i ≤ W − Σ_{isolated} m_i`` (relative tolerance 1e-12). Check 2: for every pool, ``MM ≥ margin balance`` at the entry marks.
+    Check 1: ``Σ_{cross} IM_i ≤ W − Σ_{isolated} m_i`` (relative tolerance 1e-12).
+    Check 2: for every pool, ``MM ≥ margin balance`` at the entry marks.
     """
     cur = account.currency
     book = account.book

@@ -235,7 +235,6 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
     # -- facts read from the two runs ---------------------------------------------------
     facts: list[str] = []
     liq_i = np.asarray(iso.liquidated_at)
-    liq_c = np.asarray(cross.liquidated_at)
     for i in np.argsort(np.where(liq_i >= 0, liq_i, np.iinfo(np.int64).max)):
         if liq_i[i] < 0:
             continue
@@ -262,7 +261,7 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
         parts = [(position_contribution(cross, j) - position_contribution(iso, j), j)
                  for j in range(len(acct_c.positions))]
         big = [(d, j) for d, j in parts if abs(d) >= 0.5 * abs(gap) and d * gap > 0]
-        for d, j in big[:1]:
+        for _d, j in big[:1]:
             facts.append(f"Most of the end gap is {names(j)}: it added "
                          f"{money(position_contribution(cross, j), cur)} in cross and "
                          f"{money(position_contribution(iso, j), cur)} in isolated.")
@@ -286,11 +285,11 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
             lambda m, o: f"ended with {money(abs(ec - ei), cur)} more equity"),
     }
     bits = []
-    for m in MODES:
-        mine = [s for s in senses if s.winner == m]
+    for mode in MODES:
+        mine = [s for s in senses if s.winner == mode]
         if mine:
-            other = "isolated" if m == "cross" else "cross"
-            bits.append(f"{m} " + _join([said[s.key](m, other) for s in mine]))
+            other = "isolated" if mode == "cross" else "cross"
+            bits.append(f"{mode} " + _join([said[s.key](mode, other) for s in mine]))
     if not bits:
         headline = "On this path the two modes fare the same: neither is safer."
     else:
