@@ -33,6 +33,7 @@ from .account import Account
 from .errors import MarginInputError
 
 __all__ = ["OrderRefused", "Refusal", "opening_refusal", "check_opening", "mode_needs",
+           "mode_refusals", "check_both_modes",
            "IM_TOO_LARGE", "LIQUIDATED_ON_OPENING"]
 
 IM_TOO_LARGE = "initial margin larger than the available balance"
@@ -121,3 +122,49 @@ def check_opening(account: Account) -> Account:
     if r is not None:
         raise OrderRefused(r)
     return account
+
+
+def mode_refusals(account: Account) -> dict[str, Refusal | None]:
+    """:func:`opening_refusal` of the account with every position cross, and isolated.
+
+    The isolated account holds each position's initial margin (or its own isolated margin);
+    when those add up to more than the wallet, ``Account`` cannot even be built, and the
+    refusal says so with the two amounts.
+    """
+    cur = account.currency
+    needs = mode_needs(account)
+    w = float(account.wallet_balance)
+    out: dict[str, Refusal | None] = {}
+    for mode in ("cross", "isolated"):
+        if needs[mode] > w * (1 + _REL):
+            out[mode] = Refusal(IM_TOO_LARGE, needs[mode], w,
+                                f"{mode} needs {_money(needs[mode], cur)} of initial margin; "
+                                f"the wallet is {_money(w, cur)}")
+            continue
+        r = opening_refusal(account.with_mode(mode))
+        out[mode] = None if r is None else Refusal(
+            r.reason, r.needed, r.available,
+            f"{mode} is {r.reason} (maintenance margin {_money(r.needed, cur)}, margin "
+            f"balance {_money(r.available, cur)})")
+    return out
+
+
+def check_both_modes(account: Account) -> Account:
+    """Raise :class:`OrderRefused` naming what each refused mode needs, else ``account``.
+
+    >>> from margin_widgets.core import Account, Position
+    >>> acct = Account("binance_usdm", 1_000, [Position("BTCUSDT", "long", 1, 60_000, 10)])
+    >>> check_both_modes(acct)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    margin_widgets.core.orders.OrderRefused: Refused for both columns: cross needs ...
+    """
+    refused = {m: r for m, r in mode_refusals(account).items() if r is not None}
+    if not refused:
+        return account
+    which = "both columns" if len(refused) == 2 else f"the {next(iter(refused))} column"
+    first = next(iter(refused.values()))
+    msg = (f"Refused for {which}: " + "; ".join(r.message for r in refused.values())
+           + ". An exchange would not open these positions: raise the wallet, or lower the "
+             "size or the leverage.")
+    raise OrderRefused(Refusal(first.reason, first.needed, first.available, msg))

@@ -203,7 +203,7 @@ class MarginLab(ScenarioDashboard):
         self.account_controls.show(s)
         self.positions_editor.show(s)
         self.path_editor.show(s, self.result)
-        self.scenario_picker.show(s)
+        self.scenario_picker.show(s, opened=self.opened_scenario)
         modes = {p.mode for p in s.positions}
         value = modes.pop() if len(modes) == 1 else None
         if self.mode_toggle.value != value:

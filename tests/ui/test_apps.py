@@ -207,8 +207,9 @@ def value_cell(panel: Locator, label: str, nth: int = 0) -> Locator:
 
 
 def line(figure: Locator, color: str) -> Locator:
-    """The bqplot ``path.line`` drawn in ``color`` (hex) inside ``figure``."""
-    return figure.locator(f'path.line[style*="stroke: {rgb(color)}"]')
+    """The bqplot ``path.line`` drawn in ``color`` (hex, or a theme ``var(...)``)."""
+    css = color if color.startswith("var(") else rgb(color)
+    return figure.locator(f'path.line[style*="stroke: {css}"]')
 
 
 def d_of(locator: Locator) -> str:
