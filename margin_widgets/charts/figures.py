@@ -40,7 +40,7 @@ RATIO_CAP = 1.5
 
 LIQ_FAMILY = ["#D7191C", "#F46D43", "#A50026", "#FDAE61", "#67001F"]
 BANKRUPTCY_FAMILY = ["#7F0000", "#B2182B", "#4D0000", "#D6604D", "#2B0000"]
-CURSOR = "#444444"
+CURSOR = "var(--jp-ui-font-color2, #444444)"
 FIG_MARGIN = {"top": 30, "bottom": 36, "left": 64, "right": 20}
 
 
@@ -471,14 +471,18 @@ class BalanceChart(ChartBase):
                  css_classes: Iterable[str] = ()) -> None:
         super().__init__(title, "balance", height=height, css_classes=css_classes)
         sc = {"x": self.x_scale, "y": self.y_scale}
-        self.wallet_lines = Lines(scales=sc, colors=[style.WALLET], labels=["wallet balance"],
+        self.wallet_lines = Lines(scales=sc, colors=[style.ENTRY], labels=["wallet balance"],
                                   display_legend=False, stroke_width=1.5, line_style="dashed")
-        self.equity_lines = Lines(scales=sc, colors=[style.EQUITY], labels=["equity"],
+        self.equity_lines = Lines(scales=sc, colors=[style.MARK], labels=["equity"],
                                   display_legend=False, stroke_width=2.0)
         self._finish([self.wallet_lines, self.equity_lines])
 
     def update(self, views: Mapping[str, ResultView]) -> None:
-        """Draw each run of ``views`` (key: "cross", "isolated" or "" for a single run)."""
+        """Draw each run of ``views`` (key: "cross", "isolated" or "" for a mixed run).
+
+        A run keyed by its mode takes its mode's colours (cross blue, isolated orange), as in
+        every chart of the kit; a mixed account takes neutral ones.
+        """
         first = next(iter(views.values()))
         self.set_steps(first.steps)
         compare = len(views) > 1 or any(k for k in views)
@@ -490,9 +494,9 @@ class BalanceChart(ChartBase):
             if compare:
                 colors_w.append(style.mode_color(key, 1))
                 colors_e.append(style.mode_color(key, 0))
-            else:
-                colors_w.append(style.WALLET)
-                colors_e.append(style.EQUITY)
+            else:  # a mixed account is neither cross nor isolated: neutral theme colours
+                colors_w.append(style.ENTRY)
+                colors_e.append(style.MARK)
         # runs may be decimated at different steps: pad every row onto one x by NaN-free
         # reuse of the first view's indices when they agree, else each row on its own x
         xs = [v.x for v in views.values()]
@@ -624,7 +628,7 @@ class MarginChart(ChartBase):
                labels=[f"maintenance margin, {s}" for s in labels] or ["maintenance margin"])
         assign(self.ratio_lines, x=x, y=ratio, colors=colors,
                labels=[f"margin ratio, {s}" for s in labels] or ["margin ratio"])
-        key = "#555555"
+        key = style.MARK
         self.set_legend([*((p.label, p.color, "solid") for p in view.pools),
                          ("balance", key, "solid"), ("maintenance", key, "dashed"),
                          ("ratio (right)", key, "dotted"),

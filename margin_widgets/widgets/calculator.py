@@ -31,11 +31,12 @@ import numpy as np
 from ..charts import style
 from ..core import Account, Position, Venue, base_asset, venues
 from ..core.errors import MarginInputError, positive_finite
+from ..core.orders import check_opening
 from .base import Dashboard, definition, info_html
 
 __all__ = ["LiquidationCalculator", "CalculatorResult", "LevelsChart", "contract_size_for"]
 
-MARK_TEXT = "#555555"
+MARK_TEXT = "var(--jp-ui-font-color2, #555555)"
 LEVERAGE_CAP = 125
 """Slider ceiling where a venue's table sets no maximum leverage."""
 
@@ -81,6 +82,43 @@ class CalculatorResult:
         ep = self.account.positions[0].entry_price
         return self.liquidation_price / ep - 1.0 if math.isfinite(self.liquidation_price) \
             else math.nan
+
+
+LABEL_GAP_PX = 16.0
+"""Minimum vertical distance between two level labels (12 px text and some air)."""
+PLOT_HEIGHT_PX = 300.0 - 36.0 - 12.0
+"""Height of the levels chart's plot area (figure height minus top and bottom margins)."""
+
+
+def separate(y: list[float], gap: float, shown: list[bool] | None = None) -> np.ndarray:
+    """Label positions near ``y`` with at least ``gap`` between any two shown labels.
+
+    Labels keep their order; a crowded group is spread around its centre, so two labels
+    on almost the same level (a liquidation and a bankruptcy price 200 apart on a 10,000
+    axis) are written one above the other instead of on top of each other.
+
+    >>> separate([100.0, 99.0, 98.0], 2.0).tolist()
+    [101.0, 99.0, 97.0]
+    >>> separate([100.0, 50.0, 0.0], 2.0).tolist()
+    [100.0, 50.0, 0.0]
+    """
+    y = [float(v) for v in y]
+    shown = shown or [True] * len(y)
+    idx = sorted((i for i in range(len(y)) if shown[i]), key=lambda i: -y[i])
+    out = list(y)
+    # groups of labels closer than gap, each spread evenly around its mean
+    groups: list[list[int]] = []
+    for i in idx:
+        if groups and y[groups[-1][-1]] - y[i] < gap * len(groups[-1]):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for g in groups:
+        centre = float(np.mean([y[i] for i in g]))
+        top = centre + gap * (len(g) - 1) / 2
+        for k, i in enumerate(g):
+            out[i] = top - k * gap
+    return np.array(out)
 
 
 class LevelsChart:
@@ -154,9 +192,20 @@ class LevelsChart:
         names = ("entry", "liquidation", "bankruptcy")
         text = [f"{n} {style.fmt_price(v, decimals)}" if math.isfinite(v) else ""
                 for n, v in zip(names, levels, strict=True)]
+        y = [v if math.isfinite(v) else lo for v in levels]
+        gap = LABEL_GAP_PX / PLOT_HEIGHT_PX * (self.price_scale.max - self.price_scale.min)
         with self.level_labels.hold_sync():
-            self.level_labels.y = np.array([v if math.isfinite(v) else lo for v in levels])
+            self.level_labels.y = separate([y[i] for i in range(3)], gap,
+                                           [bool(t) for t in text])
             self.level_labels.text = np.array(text)
+
+    def clear(self) -> None:
+        """Hide every level (no number to show)."""
+        for mark in (self.entry_line, self.liquidation_line, self.bankruptcy_line):
+            if mark.visible:
+                mark.visible = False
+        if any(self.level_labels.text):
+            self.level_labels.text = np.array(["", "", ""])
 
 
 class LiquidationCalculator(Dashboard):
@@ -417,6 +466,8 @@ class LiquidationCalculator(Dashboard):
             acct = Account(v, margin, [pos])
         else:
             acct = Account(v, positive_finite(self.wallet_input.value, "wallet balance"), [pos])
+        # what an exchange refuses has no liquidation price: say the exchange's reason
+        check_opening(acct)
         marks = {symbol: ep}
         pool = acct.pool_of(0, marks)
         cur = acct.currency
@@ -452,6 +503,22 @@ class LiquidationCalculator(Dashboard):
         self.clear_error()
         self._render(res)
         self.show_status(note)
+
+    def _on_recompute_error(self) -> None:
+        """No number for inputs the engine refused: blank the outputs (never a stale one).
+
+        :attr:`result` keeps the last valid numbers (the API's state is intact); the screen
+        shows none of them beside inputs they do not belong to.
+        """
+        self.liquidation_label.value = (
+            f"<div>{info_html('Liquidation price', definition('liquidation price'))}</div>"
+            "<div class='mw-liq mw-stale' style='font-size:1.6em'>—</div>"
+            "<div class='mw-caption'>Not computed for these inputs: see the message "
+            "above.</div>")
+        self.outputs.value = ""
+        self.explanation_html.value = ""
+        self.bracket_html.value = ""
+        self.chart.clear()
 
     # -- drawing ----------------------------------------------------------------------------
     def _render(self, r: CalculatorResult) -> None:

@@ -235,7 +235,8 @@ class MarginLab(ScenarioDashboard):
             sym = next(iter(res.marks))
         self.price_chart.update(self.price_view(), sym)
         small = self.small_view()
-        self.balance_chart.update({"": small})
+        modes = {p.mode for p in res.account.positions}
+        self.balance_chart.update({modes.pop() if len(modes) == 1 else "": small})
         self.pnl_chart.update(small)
         self.margin_chart.update(small)
         self._scrub(self.step)
