@@ -28,18 +28,18 @@ import html
 import json
 import math
 from collections.abc import Sequence
-from urllib.parse import parse_qs, quote
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qs, quote
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
 from ..charts import style
+from ..charts.figures import nice_ticks, save_png_button
 from ..core import Account, Position, RiskTiers, Venue, venues
 from ..core.errors import MarginInputError, positive_finite
-from ..charts.figures import nice_ticks, save_png_button
 from .base import Dashboard, definition, info_html
 from .calculator import contract_size_for, default_symbol
 
@@ -485,8 +485,8 @@ class VenueComparison(Dashboard):
         side = data.get("side", "long")
         if side not in ("long", "short"):
             raise MarginInputError("side must be 'long' or 'short'")
-        q = positive_finite(data.get("quantity"), "quantity")
-        ep = positive_finite(data.get("entry_price"), "entry price")
+        q = positive_finite(data.get("quantity", 0.0), "quantity")
+        ep = positive_finite(data.get("entry_price", 0.0), "entry price")
         lev = data.get("leverage")
         if isinstance(lev, bool) or not isinstance(lev, int) or not 1 <= lev <= 200:
             raise MarginInputError("leverage must be a whole number from 1 to 200")
