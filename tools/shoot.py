@@ -32,8 +32,8 @@ def main(apps: list[str]) -> None:
             for app in apps:
                 for size, (w, h) in SIZES.items():
                     page = b.new_page(viewport={"width": w, "height": h})
-                    page.goto(voila_url(server.url, f"{app}.ipynb"))
-                    wait_for_widgets(page, ".mw-figure, .mw-venue-table", timeout=180_000)
+                    page.goto(voila_url(server.url, f"{app}.ipynb"), timeout=240_000)
+                    wait_for_widgets(page, ".mw-figure, .mw-venue-table", timeout=240_000)
                     page.wait_for_timeout(1500)
                     page.screenshot(path=str(out / f"look-{app}-{size}-fold.png"))
                     full = page.evaluate("Math.max(...[...document.querySelectorAll('*')]"

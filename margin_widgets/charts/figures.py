@@ -297,12 +297,14 @@ class ChartBase:
             self.figure.add_class(c)
         self.legend = HTML("", layout=Layout(width="100%", margin="2px 0 2px 0"))
         self.legend.add_class(f"mw-{self.role}-legend")
-        self.legend.layout.flex = "1 1 auto"
+        self.legend.layout.flex = "1 1 200px"
         self.legend.layout.width = "auto"
         self.save_button = save_png_button(self.figure, f"{self.role}.png")
         self.widget = VBox([self.figure,
                             HBox([self.legend, self.save_button],
-                                 layout=Layout(width="100%", align_items="flex-start"))],
+                                 layout=Layout(width="100%", align_items="flex-start",
+                                               flex_flow="row wrap",
+                                               justify_content="flex-end"))],
                            layout=Layout(flex="1 1 auto", min_width=min_width, width="100%"))
         self.widget.add_class(f"mw-{self.role}-chart")
 
@@ -348,7 +350,7 @@ class PriceChart(ChartBase):
 
     def __init__(self, *, height: str = "222px", title: str = "Price",
                  css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "mark price", height=height, min_width="320px",
+        super().__init__(title, "mark price", height=height, min_width="280px",
                          css_classes=css_classes)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.symbol = ""

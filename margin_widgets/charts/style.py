@@ -154,7 +154,9 @@ body[data-jp-theme-light="false"] .mw-isolated { color: #F0C05A; }
 .mw-win { color: #009E73; }
 .mw-figure .mw-save-png, .mw-save-png { font-size: 0.75em; }
 @media (max-width: 600px) {
-  .mw-verdict-table td, .mw-verdict-table th { white-space: normal; padding: 1px 4px; }
+  .mw-verdict-table td, .mw-verdict-table th { white-space: normal; padding: 1px 3px;
+                                               font-size: 0.82em; }
+  .mw-verdict { padding: 6px 6px; }
   .mw-info { font-size: 1em; padding: 4px; }
 }
 .mw-explain code { white-space: normal; font-size: 0.85em; }

@@ -530,7 +530,8 @@ _EXTRA_CSS = """
     width: 22px; height: 22px; top: -8px; }
 @media (max-width: 600px) {
   .mw-root .mw-time-scrubber { flex-wrap: wrap; }
-  .mw-root .mw-time-scrubber .widget-slider { min-width: 100%; }
+  .mw-root .mw-time-scrubber .widget-slider { min-width: 100%; padding: 0 18px;
+                                               box-sizing: border-box; }
   .mw-root .mw-time-scrubber .widget-label { display: none; }
   .mw-root .mw-time-scrubber .noUi-handle { width: 32px; height: 32px; top: -13px; }
   .mw-root .widget-button, .mw-root .widget-toggle-button, .mw-root .jupyter-button {

@@ -29,6 +29,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..charts import style
+from ..charts.figures import nice_ticks, save_png_button
 from ..core import Account, Position, Venue, base_asset, venues
 from ..core.errors import MarginInputError, positive_finite
 from ..core.orders import check_opening
@@ -166,6 +167,7 @@ class LevelsChart:
         )
         self.figure.add_class("mw-calculator-figure")
         self.figure.add_class("mw-figure")
+        self.save_button = save_png_button(self.figure, "levels.png")
 
     @property
     def marks(self) -> list[Any]:
@@ -182,6 +184,10 @@ class LevelsChart:
         span = hi - lo or abs(hi) * 0.01 or 1.0
         with self.price_scale.hold_sync():
             self.price_scale.min, self.price_scale.max = lo - 0.25 * span, hi + 0.25 * span
+        ticks = nice_ticks(self.price_scale.min, self.price_scale.max, 6)
+        if not np.array_equal(np.asarray(self.price_axis.tick_values), ticks):
+            self.price_axis.tick_values = ticks
+        self.price_axis.tick_format = ",.0f" if span >= 50 else ",.2f"
         self.price_axis.label = f"mark price ({unit})" if unit else "mark price"
         for mark, v in zip((self.entry_line, self.liquidation_line, self.bankruptcy_line),
                            levels, strict=True):
@@ -347,7 +353,9 @@ class LiquidationCalculator(Dashboard):
         controls.add_class("mw-calculator-controls")
         results = w.VBox([self.liquidation_label, self.outputs],
                          layout=w.Layout(min_width="340px", flex="1 1 340px"))
-        top = w.HBox([controls, results, self.figure],
+        top = w.HBox([controls, results,
+                      w.VBox([self.figure, self.chart.save_button],
+                             layout=w.Layout(align_items="flex-end"))],
                      layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.children = [self.css, self.title_html, self.error_box, top,
                          w.HTML("<div class='mw-section'>How the liquidation price is "

@@ -84,7 +84,7 @@ def verdict_html(v: Verdict) -> str:
         if s.key == "later_liquidation":
             txt = "never liquidated" if not np.isfinite(val) else f"step {int(val):,}"
         else:
-            txt = style.fmt_money(val, cur)
+            txt = style.fmt_money(val, "")       # the unit is in the caption under the table
         win = s.winner == mode
         mark = " <span class='mw-win' aria-label='wins'>✓</span>" if win else ""
         return (f"<td class='mw-v mw-{mode}-cell{' mw-winner' if win else ''}'>"
@@ -101,7 +101,8 @@ def verdict_html(v: Verdict) -> str:
         f"{cell(s, 'cross')}{cell(s, 'isolated')}</tr>" for s in v.senses)
     table = (f"<table class='mw-verdict-table'><tr><th>Safer means…</th>"
              f"<th class='mw-cross'>Cross</th><th class='mw-isolated'>Isolated</th></tr>"
-             f"{rows}</table>")
+             f"{rows}<tr><td colspan='3' class='mw-caption'>amounts in {html.escape(cur)}; "
+             f"✓ marks the mode that wins</td></tr></table>")
     why = "".join(
         f"<li title='{html.escape('checked by an engine run: ' + r.counterfactual, quote=True)}"
         f"'>{html.escape(r.text)}</li>" for r in v.reasons)
@@ -152,7 +153,7 @@ class CrossVsIsolated(ScenarioDashboard):
             css = [f"mw-{mode}"]
             head = "All cross" if mode == "cross" else "All isolated"
             charts[mode] = {
-                "price": PriceChart(title=head, height="250px", css_classes=css),
+                "price": PriceChart(title=head, height="220px", css_classes=css),
                 "margin": MarginChart(title=f"Margin, {mode}", height="200px",
                                       css_classes=css),
                 "numbers": NumbersPanel(title="At step", mode=mode),
