@@ -275,7 +275,7 @@ class LiquidationCalculator(Dashboard):
 
         self.venue_dropdown = w.Dropdown(
             options=[(p.name, k) for k, p in venues.items()], value=venue,
-            description="Venue", layout=w.Layout(width="330px"))
+            description="Venue", layout=w.Layout(width="330px", max_width="100%"))
         self.symbol_input = w.Combobox(
             value=symbol or default_symbol(v), options=self._symbol_options(v),
             description="Symbol", ensure_option=False, layout=w.Layout(width="230px"))
@@ -291,7 +291,7 @@ class LiquidationCalculator(Dashboard):
         self.leverage_slider = w.IntSlider(value=int(leverage), min=1, max=LEVERAGE_CAP,
                                            description="Leverage", readout_format="d",
                                            continuous_update=False,
-                                           layout=w.Layout(width="310px"))
+                                           layout=w.Layout(width="310px", max_width="100%"))
         self.leverage_caption = w.HTML()
         self.mode_toggle = w.ToggleButtons(options=[("Cross", "cross"),
                                                     ("Isolated", "isolated")],
@@ -324,7 +324,7 @@ class LiquidationCalculator(Dashboard):
 
         self.liquidation_label = w.HTML()
         self.liquidation_label.add_class("mw-liquidation-label")
-        self.outputs = w.HTML(layout=w.Layout(min_width="320px"))
+        self.outputs = w.HTML(layout=w.Layout(min_width="280px"))
         self.outputs.add_class("mw-calculator-outputs")
         self.outputs.add_class("mw-numbers")
         self.explanation_html = w.HTML()
@@ -340,19 +340,22 @@ class LiquidationCalculator(Dashboard):
                     self.margin_input, self.margin_from_leverage):
             ctl.observe(self._on_control, names="value")
 
-        self.wallet_row = w.HBox([self.wallet_input, self.money_unit])
+        wrap = w.Layout(flex_flow="row wrap", align_items="center")
+        self.wallet_row = w.HBox([self.wallet_input, self.money_unit], layout=wrap)
         self.margin_row = w.HBox([self.margin_input, self.margin_unit,
-                                  self.margin_from_leverage])
+                                  self.margin_from_leverage],
+                                 layout=w.Layout(flex_flow="row wrap", align_items="center"))
         controls = w.VBox([
             self.venue_dropdown, self.symbol_input, self.side_toggle,
             w.HBox([self.quantity_input, self.quantity_unit]),
             w.HBox([self.entry_input, self.entry_unit]),
-            w.HBox([self.leverage_slider, self.leverage_caption]),
+            w.HBox([self.leverage_slider, self.leverage_caption],
+                   layout=w.Layout(flex_flow="row wrap", align_items="center")),
             self.mode_toggle, self.wallet_row, self.margin_row,
-        ], layout=w.Layout(min_width="400px", flex="0 0 430px"))
+        ], layout=w.Layout(min_width="300px", flex="0 1 430px", max_width="100%"))
         controls.add_class("mw-calculator-controls")
         results = w.VBox([self.liquidation_label, self.outputs],
-                         layout=w.Layout(min_width="340px", flex="1 1 340px"))
+                         layout=w.Layout(min_width="280px", flex="1 1 340px"))
         top = w.HBox([controls, results,
                       w.VBox([self.figure, self.chart.save_button],
                              layout=w.Layout(align_items="flex-end"))],

@@ -310,6 +310,7 @@ class VenueChart:
             self.price_labels.x, self.price_labels.y = xs, names
             self.price_labels.text = np.array([f"{v:,.2f}" for v in xs], dtype=str)
         self.entry_line.x = np.array([entry, entry], dtype=float)
+        self.x_axis.label = f"liquidation price (USD); grey line: entry {entry:,.2f}"
         self.figure.layout.height = f"{max(220, 80 + 28 * len(ok))}px"
 
 
