@@ -530,6 +530,8 @@ class LiquidationCalculator(Dashboard):
         self.explanation_html.value = ""
         self.bracket_html.value = ""
         self.chart.clear()
+        with self.syncing():   # the rows the mode needs (a refused cross order shows its wallet)
+            self._show_units(self.venue)
 
     # -- drawing ----------------------------------------------------------------------------
     def _render(self, r: CalculatorResult) -> None:

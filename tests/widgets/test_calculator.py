@@ -129,10 +129,12 @@ def test_refuses_orders_an_exchange_refuses() -> None:
     assert "59,549.01" not in calc.liquidation_label.value and "1,618" not in calc.outputs.value
     # a cross wallet of 1,000 against 1 BTC @ 60,000 at 10x: 6,000 of initial margin
     calc2 = LiquidationCalculator("binance_usdm", quantity=1, entry_price=60_000, leverage=10,
-                                  mode="cross", wallet_balance=1_000)
+                                  mode="isolated", wallet_balance=1_000)
+    calc2.mode_toggle.value = "cross"                  # the wallet row appears, refused
     assert "initial margin larger than the available balance" in calc2.error_message
     assert "6,000.00 USDT" in calc2.error_message and "1,000.00 USDT" in calc2.error_message
     assert calc2.outputs.value == ""
+    assert calc2.wallet_row.layout.display != "none"     # the input to fix is on screen
     calc2.wallet_input.value = 6_000                   # exactly enough: accepted
     assert calc2.error_message == "" and "Liquidation price" in calc2.outputs.value
 
