@@ -39,7 +39,9 @@ RATIO_CAP = 1.5
 """Margin ratios above this (150 %, or infinite once a pool is bankrupt) are drawn at it."""
 
 LIQ_FAMILY = ["#D7191C", "#F46D43", "#A50026", "#FDAE61", "#67001F"]
-BANKRUPTCY_FAMILY = ["#7F0000", "#B2182B", "#4D0000", "#D6604D", "#2B0000"]
+# purple, not a darker red: it stays apart from the liquidation red where the two lines run
+# close together (cross) and stays readable on a dark theme (#7F0000 vanished on #111)
+BANKRUPTCY_FAMILY = ["#AA4499", "#CC79A7", "#882255", "#E7A1D0", "#6F1F5C"]
 CURSOR = "var(--jp-ui-font-color2, #444444)"
 FIG_MARGIN = {"top": 30, "bottom": 36, "left": 64, "right": 20}
 

@@ -3,7 +3,7 @@
 - Cross is one colour family (blues), isolated another (oranges), in every chart and table.
 - Long and short differ by line style and marker shape as well as colour (colour-blind safe:
   Okabe-Ito based palette).
-- Liquidation price: dashed warning red; bankruptcy: dotted dark red; entry: thin grey.
+- Liquidation price: dashed warning red; bankruptcy: dotted purple; entry: thin grey.
 - Money with thousands separators and two decimals, the currency after the number; percent
   with one decimal; prices with the venue's decimals.
 """
@@ -30,7 +30,7 @@ MARK = "var(--jp-ui-font-color1, #222222)"
 LAST = "#999999"
 ENTRY = "#9E9E9E"
 LIQUIDATION = "#D7191C"
-BANKRUPTCY = "#7F0000"
+BANKRUPTCY = "#AA4499"       # purple: apart from the red, readable on light and dark
 WALLET = "#009E73"           # bluish green
 EQUITY = "#CC79A7"           # reddish purple
 MM = "#D55E00"

@@ -132,7 +132,7 @@ class LevelsChart:
     figure : bqplot.Figure
         CSS class ``mw-calculator-figure``.
     entry_line, liquidation_line, bankruptcy_line : bqplot.Lines
-        Thin grey, dashed red and dotted dark red horizontal lines.
+        Thin grey, dashed red and dotted purple horizontal lines.
     level_labels : bqplot.Label
         The three levels written next to their lines.
     """
