@@ -15,7 +15,6 @@ Each test opens one app in voila (headless Chromium) and checks what a visitor s
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
