@@ -534,8 +534,11 @@ _EXTRA_CSS = """
                                                box-sizing: border-box; }
   .mw-root .mw-time-scrubber .widget-label { display: none; }
   .mw-root .mw-time-scrubber .noUi-handle { width: 32px; height: 32px; top: -13px; }
-  .mw-root .widget-button, .mw-root .widget-toggle-button, .mw-root .jupyter-button {
+  .mw-root .widget-button, .mw-root .widget-toggle-button, .mw-root .jupyter-button,
+  .mw-app .jupyter-button, .mw-app .widget-upload {
       width: auto !important; min-width: fit-content; }
+  .mw-app .mw-scenario-io .widget-hbox, .mw-app .mw-scenario-io .jupyter-widget-hbox {
+      flex-wrap: wrap; }
   .mw-root .mw-legend { padding-left: 8px; }
 }
 </style>
