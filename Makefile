@@ -80,7 +80,8 @@ app: $(STAMP) jupyter-env
 	@echo ""
 	@exec $(BIN)/python -m voila voila_apps \
 	  "--Voila.config_file_paths=$(CURDIR)" \
-	  --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0 --no-browser
+	  --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0 --no-browser \
+	  "--Voila.custom_display_url=http://$(HOST):$(PORT)/voila/render/index.ipynb#"
 
 # --- checks --------------------------------------------------------------------------------
 

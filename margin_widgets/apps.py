@@ -124,4 +124,9 @@ def venue_compare() -> W.Widget:
     """One position on every venue: why the liquidation prices differ."""
     from .widgets.venues import VenueComparison
 
-    return _app(VenueComparison, shareable=False)
+    def build() -> Any:
+        dash = VenueComparison()
+        dash.apply_query(page_query())     # a shared link's settings (message if damaged)
+        return dash
+
+    return _app(build, shareable=False)

@@ -23,7 +23,6 @@ import argparse
 import base64
 import csv
 import hashlib
-import html
 import io
 import json
 import math
@@ -36,6 +35,7 @@ import numpy as np
 
 from .core import Account, Position, RiskTiers, simulate, venues
 from .core.errors import MarginInputError
+from .widgets.markup import esc
 
 __all__ = ["Question", "questions_for", "grade", "answer_key", "Assessment", "INTRO",
            "learner_seed", "main"]
@@ -390,7 +390,7 @@ class Assessment:
             lid = check_learner_id(self.id_input.value)
             qs = questions_for(lid)
         except MarginInputError as exc:
-            self.message.value = f"<div class='mw-error'>{html.escape(str(exc))}</div>"
+            self.message.value = f"<div class='mw-error'>{esc(str(exc))}</div>"
             return False
         self.learner_id, self.questions = lid, qs
         self.exercises = []
@@ -408,7 +408,7 @@ class Assessment:
             parts.append(ex)
         self.questions_box.children = parts
         self.message.value = (f"<div class='mw-caption'>Questions for learner "
-                              f"<b>{html.escape(lid)}</b>.</div>")
+                              f"<b>{esc(lid)}</b>.</div>")
         self.export_button.disabled = False
         self._update_summary()
         return True
@@ -459,7 +459,7 @@ class Assessment:
         try:
             js, cs = self.to_json(), self.to_csv()
         except MarginInputError as exc:
-            self.export_html.value = f"<div class='mw-error'>{html.escape(str(exc))}</div>"
+            self.export_html.value = f"<div class='mw-error'>{esc(str(exc))}</div>"
             return "", ""
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.learner_id)
         links = []

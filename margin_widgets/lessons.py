@@ -162,22 +162,18 @@ def _l2_account() -> Account:
 def refusal(calc: Any) -> str:
     """Why an exchange would refuse the calculator's position ("" when it would accept it).
 
-    Two checks an exchange makes before it opens an order: the initial margin must fit in the
-    wallet (cross) and the position must not be liquidated on opening.
+    The rule is the core's (:func:`margin_widgets.core.orders.opening_refusal`: the initial
+    margin must fit in the available balance, and the position must not be liquidated on
+    opening); the calculator applies it and shows its message, which is read back here.
     """
-    r = getattr(calc, "result", None)
-    if r is None:
-        return ""
-    pos = r.account.positions[0]
-    cur = r.currency
-    if pos.mode == "cross" and r.initial_margin > r.account.wallet_balance + 1e-9:
-        return (f"An exchange would refuse this order: it needs an initial margin of "
-                f"{r.initial_margin:,.2f} {cur} and the wallet holds "
-                f"{r.account.wallet_balance:,.2f} {cur} (insufficient balance).")
-    lp = r.liquidation_price
-    if math.isfinite(lp) and (lp - pos.entry_price) * pos.sign >= 0:
+    from .core.orders import IM_TOO_LARGE, LIQUIDATED_ON_OPENING
+
+    msg = str(getattr(calc, "error_message", "") or "")
+    if IM_TOO_LARGE in msg:
+        return ("An exchange would refuse this order (insufficient balance): " + msg)
+    if LIQUIDATED_ON_OPENING in msg:
         return ("An exchange would refuse this order: the position would be liquidated as "
-                "soon as it opened (its liquidation price is past the entry price).")
+                "soon as it opened. " + msg)
     return ""
 
 
@@ -186,6 +182,7 @@ def _calculator(settings: dict[str, Any]) -> Callable[[], Any]:
         import ipywidgets as w
 
         from .widgets.calculator import LiquidationCalculator
+        from .widgets.markup import message_html
 
         calc = LiquidationCalculator("binance_usdm", **settings)
         warning = w.HTML()
@@ -193,7 +190,7 @@ def _calculator(settings: dict[str, Any]) -> Callable[[], Any]:
 
         def show(_change: Any = None) -> None:
             text = refusal(calc)
-            warning.value = f"<div class='mw-error'>{text}</div>" if text else ""
+            warning.value = message_html(text, "warning") if text else ""
 
         for ctl in (calc.side_toggle, calc.quantity_input, calc.entry_input, calc.mark_input,
                     calc.leverage_slider, calc.mode_toggle, calc.wallet_input,

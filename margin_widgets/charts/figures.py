@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 from bqplot import Axis, Figure, LinearScale, Lines, Mark, Scatter, Tooltip
-from ipywidgets import HTML, Layout, VBox
+from ipywidgets import HTML, HBox, Layout, VBox
 
 from . import style
 from .views import ResultView
 
 __all__ = [
     "WIRE_DTYPE", "ChartBase", "PriceChart", "BalanceChart", "PnlChart", "MarginChart",
-    "assign", "padded_bounds", "legend_html", "finite_tail",
+    "assign", "padded_bounds", "legend_html", "finite_tail", "nice_ticks", "save_png_button",
 ]
 
 WIRE_DTYPE = np.float32
@@ -39,8 +39,10 @@ RATIO_CAP = 1.5
 """Margin ratios above this (150 %, or infinite once a pool is bankrupt) are drawn at it."""
 
 LIQ_FAMILY = ["#D7191C", "#F46D43", "#A50026", "#FDAE61", "#67001F"]
-BANKRUPTCY_FAMILY = ["#7F0000", "#B2182B", "#4D0000", "#D6604D", "#2B0000"]
-CURSOR = "#444444"
+# purple, not a darker red: it stays apart from the liquidation red where the two lines run
+# close together (cross) and stays readable on a dark theme (#7F0000 vanished on #111)
+BANKRUPTCY_FAMILY = ["#AA4499", "#CC79A7", "#882255", "#E7A1D0", "#6F1F5C"]
+CURSOR = "var(--jp-ui-font-color2, #444444)"
 FIG_MARGIN = {"top": 30, "bottom": 36, "left": 64, "right": 20}
 
 
@@ -136,10 +138,13 @@ def padded_bounds(
                 lo, hi = min(lo, float(v[fin].min())), max(hi, float(v[fin].max()))
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return default
+    nonneg = lo >= 0
     span = hi - lo
     if span <= 0:  # a flat series: pad around its level
         span = abs(hi) if hi != 0 else 1.0 / pad
     lo, hi = lo - span * pad, hi + span * pad
+    if nonneg:  # an amount that never goes negative gets no negative axis
+        lo = max(lo, 0.0)
     if floor is not None:
         lo = max(lo, floor)
     return (round(float(lo), 10), round(float(hi), 10))
@@ -166,16 +171,64 @@ def legend_html(items: Sequence[LegendItem]) -> str:
         else:
             dash = _DASH.get(kind, "")
             sample = (f"<svg width='22' height='10' aria-hidden='true'><line x1='1' y1='5' "
-                      f"x2='21' y2='5' stroke='{c}' stroke-width='2' "
+                      f"x2='21' y2='5' style='stroke:{c}' stroke-width='2' "
                       f"stroke-dasharray='{dash}'/></svg>")
         parts.append(f"<span class='mw-legend-item'>{sample} {html.escape(label)}</span>")
     return f"<div class='mw-legend'>{''.join(parts)}</div>"
 
 
-def _set_bounds(scale: LinearScale, lo: float, hi: float) -> None:
+def nice_ticks(lo: float, hi: float, n: int = 5, *, integer: bool = False) -> np.ndarray:
+    """About ``n`` round tick values inside ``[lo, hi]``, in steps of 1, 2 or 5 × 10^k.
+
+    >>> nice_ticks(0, 799).tolist()
+    [0.0, 200.0, 400.0, 600.0]
+    >>> nice_ticks(33_548, 61_497).tolist()
+    [35000.0, 40000.0, 45000.0, 50000.0, 55000.0, 60000.0]
+    >>> nice_ticks(50_990, 60_510).tolist()
+    [52000.0, 54000.0, 56000.0, 58000.0, 60000.0]
+    >>> nice_ticks(0, 3, integer=True).tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    lo, hi = float(lo), float(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return np.array([lo]) if np.isfinite(lo) else np.zeros(0)
+    raw = (hi - lo) / max(1, n)
+    mag = 10.0 ** np.floor(np.log10(raw))
+
+    def count(step: float) -> int:
+        return int(np.floor(hi / step + 1e-9) - np.ceil(lo / step - 1e-9)) + 1
+
+    # the 1-2-5 step whose tick count is closest to n (ties: the larger step)
+    steps = [m * mag for m in (1.0, 2.0, 5.0, 10.0)]
+    if integer:
+        steps = [max(1.0, float(round(st))) for st in steps]
+    step = min(reversed(steps), key=lambda st: abs(count(st) - n))
+    first = np.ceil(lo / step - 1e-9) * step
+    ticks = np.arange(first, hi + step * 1e-9, step)
+    return np.round(ticks, 10) + 0.0
+
+
+def _set_bounds(scale: LinearScale, lo: float, hi: float, axis: Axis | None = None,
+                *, integer: bool = False, n: int = 5) -> None:
     if scale.min != lo or scale.max != hi:
         with scale.hold_sync():
             scale.min, scale.max = float(lo), float(hi)
+    if axis is not None:
+        ticks = nice_ticks(lo, hi, n, integer=integer)
+        if not _same(axis.tick_values, ticks):
+            axis.tick_values = ticks
+
+
+def save_png_button(figure: Figure, filename: str = "chart.png") -> Any:
+    """A small "Save PNG" button that downloads ``figure`` (bqplot's ``Figure.save_png``)."""
+    from ipywidgets import Button
+
+    btn = Button(description="Save PNG", icon="download", tooltip="Download this chart as PNG",
+                 layout=Layout(width="auto", min_width="92px", height="26px",
+                               flex="0 0 auto"))
+    btn.add_class("mw-save-png")
+    btn.on_click(lambda _b: figure.save_png(filename))
+    return btn
 
 
 def _rows(arr: np.ndarray, n: int) -> np.ndarray:
@@ -183,6 +236,21 @@ def _rows(arr: np.ndarray, n: int) -> np.ndarray:
     if arr.shape[0] == 0:
         return np.full((1, n), np.nan)
     return arr
+
+
+def share_y(charts: Sequence[ChartBase]) -> tuple[float, float]:
+    """Put ``charts`` (the same quantity side by side) on one value range: the union.
+
+    Each chart keeps its own scale object (its marks were built on it); the bounds and the
+    round ticks become equal, so the two axes report the same domain.
+    """
+    lo = min(float(c.y_scale.min) for c in charts)
+    hi = max(float(c.y_scale.max) for c in charts)
+    for c in charts:
+        _set_bounds(c.y_scale, lo, hi, c.y_axis)
+        if c.y_axis.tick_format != charts[0].y_axis.tick_format:
+            c.y_axis.tick_format = charts[0].y_axis.tick_format
+    return lo, hi
 
 
 class ChartBase:
@@ -229,9 +297,16 @@ class ChartBase:
         self.figure.add_class("mw-figure")
         for c in css_classes:
             self.figure.add_class(c)
-        self.legend = HTML("", layout=Layout(width="100%", margin="-6px 0 4px 0"))
+        self.legend = HTML("", layout=Layout(width="100%", margin="2px 0 2px 0"))
         self.legend.add_class(f"mw-{self.role}-legend")
-        self.widget = VBox([self.figure, self.legend],
+        self.legend.layout.flex = "1 1 200px"
+        self.legend.layout.width = "auto"
+        self.save_button = save_png_button(self.figure, f"{self.role}.png")
+        self.widget = VBox([self.figure,
+                            HBox([self.legend, self.save_button],
+                                 layout=Layout(width="100%", align_items="flex-start",
+                                               flex_flow="row wrap",
+                                               justify_content="flex-end"))],
                            layout=Layout(flex="1 1 auto", min_width=min_width, width="100%"))
         self.widget.add_class(f"mw-{self.role}-chart")
 
@@ -252,7 +327,7 @@ class ChartBase:
     def set_steps(self, steps: int) -> None:
         """Fix the step axis to ``[0, steps - 1]``."""
         self.steps = int(steps)
-        _set_bounds(self.x_scale, 0.0, float(max(1, steps - 1)))
+        _set_bounds(self.x_scale, 0.0, float(max(1, steps - 1)), self.x_axis, integer=True)
 
     def set_cursor(self, step: int) -> None:
         """Move the vertical step cursor (one message, on the cursor mark only)."""
@@ -277,10 +352,11 @@ class PriceChart(ChartBase):
 
     def __init__(self, *, height: str = "222px", title: str = "Price",
                  css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "mark price", height=height, min_width="320px",
+        super().__init__(title, "mark price", height=height, min_width="280px",
                          css_classes=css_classes)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.symbol = ""
+        self.title_prefix = "Price: "
         self.mark_line = Lines(scales=sc, colors=[style.MARK], labels=["mark"],
                                display_legend=False, stroke_width=1.6)
         self.last_line = Lines(scales=sc, colors=[style.LAST], labels=["last"],
@@ -372,14 +448,14 @@ class PriceChart(ChartBase):
             near = levels[(levels >= lo_m * 0.6) & (levels <= hi_m * 1.4)]
         arrays = [mark, near, entries.ravel()] + ([last] if last is not None else [])
         lo, hi = padded_bounds(arrays, floor=0.0)
-        _set_bounds(self.y_scale, lo, hi)
+        _set_bounds(self.y_scale, lo, hi, self.y_axis)
         label = f"mark price {symbol} ({cur})" if symbol else "mark price"
         if self.y_axis.label != label:
             self.y_axis.label = label
         fmt = ",.0f" if hi >= 100 else ",.4f"
         if self.y_axis.tick_format != fmt:
             self.y_axis.tick_format = fmt
-        title = f"Price: {symbol}"
+        title = f"{self.title_prefix}{symbol}"
         if self.figure.title != title:
             self.figure.title = title
 
@@ -399,14 +475,18 @@ class BalanceChart(ChartBase):
                  css_classes: Iterable[str] = ()) -> None:
         super().__init__(title, "balance", height=height, css_classes=css_classes)
         sc = {"x": self.x_scale, "y": self.y_scale}
-        self.wallet_lines = Lines(scales=sc, colors=[style.WALLET], labels=["wallet balance"],
+        self.wallet_lines = Lines(scales=sc, colors=[style.ENTRY], labels=["wallet balance"],
                                   display_legend=False, stroke_width=1.5, line_style="dashed")
-        self.equity_lines = Lines(scales=sc, colors=[style.EQUITY], labels=["equity"],
+        self.equity_lines = Lines(scales=sc, colors=[style.MARK], labels=["equity"],
                                   display_legend=False, stroke_width=2.0)
         self._finish([self.wallet_lines, self.equity_lines])
 
     def update(self, views: Mapping[str, ResultView]) -> None:
-        """Draw each run of ``views`` (key: "cross", "isolated" or "" for a single run)."""
+        """Draw each run of ``views`` (key: "cross", "isolated" or "" for a mixed run).
+
+        A run keyed by its mode takes its mode's colours (cross blue, isolated orange), as in
+        every chart of the kit; a mixed account takes neutral ones.
+        """
         first = next(iter(views.values()))
         self.set_steps(first.steps)
         compare = len(views) > 1 or any(k for k in views)
@@ -418,9 +498,9 @@ class BalanceChart(ChartBase):
             if compare:
                 colors_w.append(style.mode_color(key, 1))
                 colors_e.append(style.mode_color(key, 0))
-            else:
-                colors_w.append(style.WALLET)
-                colors_e.append(style.EQUITY)
+            else:  # a mixed account is neither cross nor isolated: neutral theme colours
+                colors_w.append(style.ENTRY)
+                colors_e.append(style.MARK)
         # runs may be decimated at different steps: pad every row onto one x by NaN-free
         # reuse of the first view's indices when they agree, else each row on its own x
         xs = [v.x for v in views.values()]
@@ -443,7 +523,7 @@ class BalanceChart(ChartBase):
             items += [(labels_e[k], colors_e[k], "solid"), (labels_w[k], colors_w[k], "dashed")]
         self.set_legend(items)
         lo, hi = padded_bounds([w, e], include=[0.0])
-        _set_bounds(self.y_scale, lo, hi)
+        _set_bounds(self.y_scale, lo, hi, self.y_axis)
         label = f"balance ({first.currency})"
         if self.y_axis.label != label:
             self.y_axis.label = label
@@ -487,7 +567,7 @@ class PnlChart(ChartBase):
                    colors=[p.color for p in pos] or [style.ENTRY], visible=bool(pos))
         self.set_legend([(p.label, p.color, style.LINE_STYLE[p.side]) for p in view.positions])
         lo, hi = padded_bounds([view.unrealized_pnl], include=[0.0])
-        _set_bounds(self.y_scale, lo, hi)
+        _set_bounds(self.y_scale, lo, hi, self.y_axis)
         label = f"unrealized PnL ({view.currency})"
         if self.y_axis.label != label:
             self.y_axis.label = label
@@ -552,15 +632,16 @@ class MarginChart(ChartBase):
                labels=[f"maintenance margin, {s}" for s in labels] or ["maintenance margin"])
         assign(self.ratio_lines, x=x, y=ratio, colors=colors,
                labels=[f"margin ratio, {s}" for s in labels] or ["margin ratio"])
-        key = "#555555"
+        key = style.MARK
         self.set_legend([*((p.label, p.color, "solid") for p in view.pools),
                          ("balance", key, "solid"), ("maintenance", key, "dashed"),
                          ("ratio (right)", key, "dotted"),
                          ("100 %", style.LIQUIDATION, "dashed")])
         lo, hi = padded_bounds([mb, mm], include=[0.0])
-        _set_bounds(self.y_scale, lo, hi)
+        _set_bounds(self.y_scale, lo, hi, self.y_axis)
         top = float(np.nanmax(ratio)) if np.isfinite(ratio).any() else 0.0
-        _set_bounds(self.ratio_scale, 0.0, round(max(1.1, min(RATIO_CAP, top) * 1.05), 6))
+        _set_bounds(self.ratio_scale, 0.0, round(max(1.1, min(RATIO_CAP, top) * 1.05), 6),
+                    self.ratio_axis, n=4)
         label = f"margin ({view.currency})"
         if self.y_axis.label != label:
             self.y_axis.label = label

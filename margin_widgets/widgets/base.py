@@ -54,16 +54,20 @@ def definition(term: str) -> str:
 def info_html(text: str, definition_text: str = "", *, css_class: str = "mw-label") -> str:
     """HTML for ``text (i)`` whose (i) shows ``definition_text`` as its tooltip.
 
+    The (i) is focusable: a tap (phones have no hover) or the Tab key opens the definition
+    in a small box (CSS ``:focus``), a mouse shows it as a tooltip.
+
     >>> info_html("Equity", "Wallet + uPnL")  # doctest: +NORMALIZE_WHITESPACE
     "<span class='mw-label'>Equity <span class='mw-info' title='Wallet + uPnL'
-     aria-label='Wallet + uPnL' role='img'>(i)</span></span>"
+     data-def='Wallet + uPnL' tabindex='0' aria-label='Wallet + uPnL'
+     role='button'>(i)</span></span>"
     """
     text_html = esc(text)
     if not definition_text:
         return f"<span class='{esc(css_class)}'>{text_html}</span>"
     d = esc(definition_text)
     return (f"<span class='{css_class}'>{text_html} <span class='mw-info' title='{d}' "
-            f"aria-label='{d}' role='img'>(i)</span></span>")
+            f"data-def='{d}' tabindex='0' aria-label='{d}' role='button'>(i)</span></span>")
 
 
 def info_label(text: str, definition_text: str | None = None, **kwargs: Any) -> HTML:
@@ -330,6 +334,26 @@ def run_scenario(scenario: Scenario, paths: Mapping[str, np.ndarray],
                                 **{**scenario.sim_kwargs(), **kwargs})
 
 
+EDITED = " (edited)"
+
+
+def edited_title(new: Scenario, opened: Scenario) -> Scenario:
+    """``new`` with its own title once it differs from the scenario that was opened.
+
+    An edited preset saved or shared must not pass for the preset: "Winner and loser" becomes
+    "Winner and loser (edited)". Back to the opened scenario, the opened title returns.
+    """
+    base = opened.title
+    if not base:
+        return new
+    same = new.replace(title=base) == opened
+    if same:
+        return new if new.title == base else new.replace(title=base)
+    if new.title == base:
+        return new.replace(title=base + EDITED)
+    return new
+
+
 @dataclass
 class _Pending:
     scenario: Scenario | None = None
@@ -356,6 +380,9 @@ class ScenarioDashboard(Dashboard):
         if not isinstance(scenario, Scenario):
             raise MarginInputError("a dashboard needs a Scenario (see core.scenario.PRESETS)")
         self.scenario: Scenario = scenario
+        # what was opened (the first scenario, a preset picked, a shared link, a file): the
+        # screen says "changed from" only relative to it, so nothing opens "edited"
+        self.opened_scenario: Scenario = scenario
         self.result: Any = None
         self._pending = _Pending()
         self.path_cache = PathCache()
@@ -402,6 +429,8 @@ class ScenarioDashboard(Dashboard):
             new = edit(ctx) if callable(edit) else edit
             if not isinstance(new, Scenario):
                 raise MarginInputError("an edit must produce a Scenario")
+            if callable(edit):
+                new = edited_title(new, self.opened_scenario)
             new.account()  # the account must be valid: the message names what is wrong
         if not g.ok:
             return False
@@ -415,9 +444,13 @@ class ScenarioDashboard(Dashboard):
 
     def set_scenario(self, scenario: Scenario) -> bool:
         """Load a whole scenario: one batch, one recompute; errors go to the error box."""
+        previous = self.opened_scenario
+        self.opened_scenario = scenario
         with self.batch():
             ok = self.propose(scenario, note=f"loaded “{scenario.title}”"
                               if scenario.title else "")
+        if not ok or self.scenario != scenario:
+            self.opened_scenario = previous
         return ok and self.error_message == ""
 
     def _recompute(self) -> None:
@@ -455,29 +488,57 @@ _EXTRA_CSS = """
 <style>
 .mw-root .mw-status .mw-caption { min-height: 1em; }
 .mw-root .mw-section { font-size: 0.8em; letter-spacing: 0.06em; text-transform: uppercase;
-                       color: #666; margin: 4px 0 0 0; }
-.mw-root .mw-unit { color: #555; padding-left: 4px; }
-.mw-root .mw-muted { color: #777; }
+                       color: var(--jp-ui-font-color2, #666); margin: 4px 0 0 0; }
+.mw-root .mw-unit { color: var(--jp-ui-font-color2, #555); padding-left: 4px; }
+.mw-root .mw-muted { color: var(--jp-ui-font-color2, #777); }
 .mw-root .mw-summary { font-size: 0.95em; line-height: 1.45; padding: 6px 8px;
-                       background: #F7F9FB; border-left: 4px solid #0072B2; }
+                       background: var(--jp-layout-color2, #F7F9FB);
+                       border-left: 4px solid #0072B2; }
 .mw-root .mw-numbers th { text-align: left; font-weight: 600; font-size: 0.85em;
-                          padding: 4px 6px 2px 6px; color: #333; }
+                          padding: 4px 6px 2px 6px; color: var(--jp-ui-font-color1, #333); }
 .mw-root .mw-liq { color: #D7191C; font-weight: 600; }
 .mw-root .widget-toggle-buttons, .mw-root .jupyter-widget-toggle-buttons {
     display: flex; flex-direction: row; align-items: center; }
 .mw-root .widget-toggle-buttons > .widget-label { margin-right: 4px; }
-.mw-root .mw-legend { font-size: 0.78em; color: #333; line-height: 1.5;
+.mw-root .mw-legend { font-size: 0.78em; color: var(--jp-ui-font-color1, #333);
+                      line-height: 1.5;
                       padding: 0 8px 0 64px; }
 .mw-root .mw-legend-item { white-space: nowrap; margin-right: 12px; display: inline-block; }
 .mw-root .mw-legend-item svg { vertical-align: middle; }
 .mw-root .mw-legend-marker { font-weight: 700; }
 .mw-root .mw-numbers td.mw-pos { padding-top: 8px; border-bottom: none; }
 .mw-root .mw-numbers td.mw-sub { padding-left: 14px; }
-.mw-root .mw-scenario-caption { font-size: 0.82em; color: #555; }
+.mw-root .mw-scenario-caption { font-size: 0.82em; color: var(--jp-ui-font-color2, #555); }
 .mw-root .mw-scenario-caption .widget-html-content,
 .mw-root .mw-numbers .widget-html-content,
 .mw-root .mw-path-hint .widget-html-content,
 .mw-root .mw-compare-summary .widget-html-content { line-height: 1.4; }
 .mw-root .mw-legend, .mw-root .mw-legend * { line-height: 1.4; }
+.mw-root .mw-info { position: relative; outline: none; }
+.mw-root .mw-info:focus::after {
+    content: attr(data-def); position: absolute; left: -4px; top: 1.5em; z-index: 50;
+    width: max-content; max-width: min(280px, 80vw); white-space: normal; text-align: left;
+    font-size: 12px; font-weight: normal; line-height: 1.35; padding: 5px 7px;
+    color: var(--jp-ui-font-color1, #222); background: var(--jp-layout-color0, #fff);
+    border: 1px solid var(--jp-border-color1, #999); border-radius: 3px;
+    box-shadow: 0 2px 6px rgba(0, 0, 0, 0.25); }
+.mw-root .widget-html-content { overflow: visible; }
+.mw-cross-vs-isolated .mw-numbers .mw-caption { white-space: nowrap; overflow: hidden;
+                                               text-overflow: ellipsis; }
+.mw-root .mw-time-scrubber .noUi-handle, .mw-root .mw-time-scrubber .ui-slider-handle {
+    width: 22px; height: 22px; top: -8px; }
+@media (max-width: 600px) {
+  .mw-root .mw-time-scrubber { flex-wrap: wrap; }
+  .mw-root .mw-time-scrubber .widget-slider { min-width: 100%; padding: 0 18px;
+                                               box-sizing: border-box; }
+  .mw-root .mw-time-scrubber .widget-label { display: none; }
+  .mw-root .mw-time-scrubber .noUi-handle { width: 32px; height: 32px; top: -13px; }
+  .mw-root .widget-button, .mw-root .widget-toggle-button, .mw-root .jupyter-button,
+  .mw-app .jupyter-button, .mw-app .widget-upload {
+      width: auto !important; min-width: fit-content; }
+  .mw-app .mw-scenario-io .widget-hbox, .mw-app .mw-scenario-io .jupyter-widget-hbox {
+      flex-wrap: wrap; }
+  .mw-root .mw-legend { padding-left: 8px; }
+}
 </style>
 """

@@ -19,7 +19,6 @@ stays the same.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -29,14 +28,16 @@ import ipywidgets as w
 import numpy as np
 
 from ..charts import style
+from ..charts.figures import nice_ticks, save_png_button
 from ..core import Account, Position, Venue, base_asset, venues
 from ..core.errors import MarginInputError, positive_finite
+from ..core.orders import check_opening
 from .base import Dashboard, definition, info_html
 from .markup import esc
 
 __all__ = ["LiquidationCalculator", "CalculatorResult", "LevelsChart", "contract_size_for"]
 
-MARK_TEXT = "#555555"
+MARK_TEXT = "var(--jp-ui-font-color2, #555555)"
 LEVERAGE_CAP = 125
 """Slider ceiling where a venue's table sets no maximum leverage."""
 
@@ -89,6 +90,43 @@ class CalculatorResult:
             else math.nan
 
 
+LABEL_GAP_PX = 16.0
+"""Minimum vertical distance between two level labels (12 px text and some air)."""
+PLOT_HEIGHT_PX = 300.0 - 36.0 - 12.0
+"""Height of the levels chart's plot area (figure height minus top and bottom margins)."""
+
+
+def separate(y: list[float], gap: float, shown: list[bool] | None = None) -> np.ndarray:
+    """Label positions near ``y`` with at least ``gap`` between any two shown labels.
+
+    Labels keep their order; a crowded group is spread around its centre, so two labels
+    on almost the same level (a liquidation and a bankruptcy price 200 apart on a 10,000
+    axis) are written one above the other instead of on top of each other.
+
+    >>> separate([100.0, 99.0, 98.0], 2.0).tolist()
+    [101.0, 99.0, 97.0]
+    >>> separate([100.0, 50.0, 0.0], 2.0).tolist()
+    [100.0, 50.0, 0.0]
+    """
+    y = [float(v) for v in y]
+    shown = shown or [True] * len(y)
+    idx = sorted((i for i in range(len(y)) if shown[i]), key=lambda i: -y[i])
+    out = list(y)
+    # groups of labels closer than gap, each spread evenly around its mean
+    groups: list[list[int]] = []
+    for i in idx:
+        if groups and y[groups[-1][-1]] - y[i] < gap * len(groups[-1]):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for g in groups:
+        centre = float(np.mean([y[i] for i in g]))
+        top = centre + gap * (len(g) - 1) / 2
+        for k, i in enumerate(g):
+            out[i] = top - k * gap
+    return np.array(out)
+
+
 class LevelsChart:
     """A price axis with the entry, liquidation and bankruptcy levels of one position.
 
@@ -99,7 +137,7 @@ class LevelsChart:
     figure : bqplot.Figure
         CSS class ``mw-calculator-figure``.
     entry_line, liquidation_line, bankruptcy_line : bqplot.Lines
-        Thin grey, dashed red and dotted dark red horizontal lines.
+        Thin grey, dashed red and dotted purple horizontal lines.
     level_labels : bqplot.Label
         The three levels written next to their lines.
     """
@@ -134,6 +172,7 @@ class LevelsChart:
         )
         self.figure.add_class("mw-calculator-figure")
         self.figure.add_class("mw-figure")
+        self.save_button = save_png_button(self.figure, "levels.png")
 
     @property
     def marks(self) -> list[Any]:
@@ -150,6 +189,10 @@ class LevelsChart:
         span = hi - lo or abs(hi) * 0.01 or 1.0
         with self.price_scale.hold_sync():
             self.price_scale.min, self.price_scale.max = lo - 0.25 * span, hi + 0.25 * span
+        ticks = nice_ticks(self.price_scale.min, self.price_scale.max, 6)
+        if not np.array_equal(np.asarray(self.price_axis.tick_values), ticks):
+            self.price_axis.tick_values = ticks
+        self.price_axis.tick_format = ",.0f" if span >= 50 else ",.2f"
         self.price_axis.label = f"mark price ({unit})" if unit else "mark price"
         for mark, v in zip((self.entry_line, self.liquidation_line, self.bankruptcy_line),
                            levels, strict=True):
@@ -160,9 +203,20 @@ class LevelsChart:
         names = ("entry", "liquidation", "bankruptcy")
         text = [f"{n} {style.fmt_price(v, decimals)}" if math.isfinite(v) else ""
                 for n, v in zip(names, levels, strict=True)]
+        y = [v if math.isfinite(v) else lo for v in levels]
+        gap = LABEL_GAP_PX / PLOT_HEIGHT_PX * (self.price_scale.max - self.price_scale.min)
         with self.level_labels.hold_sync():
-            self.level_labels.y = np.array([v if math.isfinite(v) else lo for v in levels])
+            self.level_labels.y = separate([y[i] for i in range(3)], gap,
+                                           [bool(t) for t in text])
             self.level_labels.text = np.array(text)
+
+    def clear(self) -> None:
+        """Hide every level (no number to show)."""
+        for mark in (self.entry_line, self.liquidation_line, self.bankruptcy_line):
+            if mark.visible:
+                mark.visible = False
+        if any(self.level_labels.text):
+            self.level_labels.text = np.array(["", "", ""])
 
 
 class LiquidationCalculator(Dashboard):
@@ -230,7 +284,7 @@ class LiquidationCalculator(Dashboard):
 
         self.venue_dropdown = w.Dropdown(
             options=[(p.name, k) for k, p in venues.items()], value=venue,
-            description="Venue", layout=w.Layout(width="330px"))
+            description="Venue", layout=w.Layout(width="330px", max_width="100%"))
         self.symbol_input = w.Combobox(
             value=symbol or default_symbol(v), options=self._symbol_options(v),
             description="Symbol", ensure_option=False, layout=w.Layout(width="230px"))
@@ -251,7 +305,7 @@ class LiquidationCalculator(Dashboard):
         self.leverage_slider = w.IntSlider(value=int(leverage), min=1, max=LEVERAGE_CAP,
                                            description="Leverage", readout_format="d",
                                            continuous_update=False,
-                                           layout=w.Layout(width="310px"))
+                                           layout=w.Layout(width="310px", max_width="100%"))
         self.leverage_caption = w.HTML()
         self.mode_toggle = w.ToggleButtons(options=[("Cross", "cross"),
                                                     ("Isolated", "isolated")],
@@ -284,7 +338,7 @@ class LiquidationCalculator(Dashboard):
 
         self.liquidation_label = w.HTML()
         self.liquidation_label.add_class("mw-liquidation-label")
-        self.outputs = w.HTML(layout=w.Layout(min_width="320px"))
+        self.outputs = w.HTML(layout=w.Layout(min_width="280px"))
         self.outputs.add_class("mw-calculator-outputs")
         self.outputs.add_class("mw-numbers")
         self.explanation_html = w.HTML()
@@ -300,21 +354,26 @@ class LiquidationCalculator(Dashboard):
                     self.margin_input, self.margin_from_leverage):
             ctl.observe(self._on_control, names="value")
 
-        self.wallet_row = w.HBox([self.wallet_input, self.money_unit])
+        wrap = w.Layout(flex_flow="row wrap", align_items="center")
+        self.wallet_row = w.HBox([self.wallet_input, self.money_unit], layout=wrap)
         self.margin_row = w.HBox([self.margin_input, self.margin_unit,
-                                  self.margin_from_leverage])
+                                  self.margin_from_leverage],
+                                 layout=w.Layout(flex_flow="row wrap", align_items="center"))
         controls = w.VBox([
             self.venue_dropdown, self.symbol_input, self.side_toggle,
             w.HBox([self.quantity_input, self.quantity_unit]),
             w.HBox([self.entry_input, self.entry_unit]),
             w.HBox([self.mark_input]),
-            w.HBox([self.leverage_slider, self.leverage_caption]),
+            w.HBox([self.leverage_slider, self.leverage_caption],
+                   layout=w.Layout(flex_flow="row wrap", align_items="center")),
             self.mode_toggle, self.wallet_row, self.margin_row,
-        ], layout=w.Layout(min_width="400px", flex="0 0 430px"))
+        ], layout=w.Layout(min_width="300px", flex="0 1 430px", max_width="100%"))
         controls.add_class("mw-calculator-controls")
         results = w.VBox([self.liquidation_label, self.outputs],
-                         layout=w.Layout(min_width="340px", flex="1 1 340px"))
-        top = w.HBox([controls, results, self.figure],
+                         layout=w.Layout(min_width="280px", flex="1 1 340px"))
+        top = w.HBox([controls, results,
+                      w.VBox([self.figure, self.chart.save_button],
+                             layout=w.Layout(align_items="flex-end"))],
                      layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.children = [self.css, self.title_html, self.error_box, top,
                          w.HTML("<div class='mw-section'>How the liquidation price is "
@@ -391,7 +450,7 @@ class LiquidationCalculator(Dashboard):
         else:
             self.quantity_unit.value = f"<span class='mw-unit'>{esc(base_asset(symbol))}"\
                                        "</span>"
-            self.entry_unit.value = f"<span class='mw-unit'>{html.escape(v.quote_currency)}"\
+            self.entry_unit.value = f"<span class='mw-unit'>{esc(v.quote_currency)}"\
                                     "</span>"
         self.money_unit.value = info_html(cur, definition("wallet balance"))
         self.margin_unit.value = info_html(cur, definition("isolated margin"))
@@ -433,6 +492,8 @@ class LiquidationCalculator(Dashboard):
             acct = Account(v, margin, [pos])
         else:
             acct = Account(v, positive_finite(self.wallet_input.value, "wallet balance"), [pos])
+        # what an exchange refuses has no liquidation price: say the exchange's reason
+        check_opening(acct)
         marks = {symbol: ep}
         pool = acct.pool_of(0, marks)
         mark = positive_finite(self.mark_input.value, "mark price")
@@ -477,6 +538,24 @@ class LiquidationCalculator(Dashboard):
         self._render(res)
         self.show_status(note)
 
+    def _on_recompute_error(self) -> None:
+        """No number for inputs the engine refused: blank the outputs (never a stale one).
+
+        :attr:`result` keeps the last valid numbers (the API's state is intact); the screen
+        shows none of them beside inputs they do not belong to.
+        """
+        self.liquidation_label.value = (
+            f"<div>{info_html('Liquidation price', definition('liquidation price'))}</div>"
+            "<div class='mw-liq mw-stale' style='font-size:1.6em'>—</div>"
+            "<div class='mw-caption'>Not computed for these inputs: see the message "
+            "above.</div>")
+        self.outputs.value = ""
+        self.explanation_html.value = ""
+        self.bracket_html.value = ""
+        self.chart.clear()
+        with self.syncing():   # the rows the mode needs (a refused cross order shows its wallet)
+            self._show_units(self.venue)
+
     # -- drawing ----------------------------------------------------------------------------
     def _render(self, r: CalculatorResult) -> None:
         v = self.venue
@@ -488,7 +567,7 @@ class LiquidationCalculator(Dashboard):
         def row(term: str, value: str, unit_def: str = "", label: str | None = None) -> str:
             d = unit_def or definition(term)
             return (f"<tr><td>{info_html(label or term.capitalize(), d)}</td>"
-                    f"<td class='mw-v'>{html.escape(value)}</td></tr>")
+                    f"<td class='mw-v'>{esc(value)}</td></tr>")
 
         dist = ("" if not math.isfinite(r.distance)
                 else f" ({style.fmt_pct(r.distance)} from entry)")
@@ -520,9 +599,9 @@ class LiquidationCalculator(Dashboard):
         lp = style.fmt_price(r.liquidation_price, dec, pu)
         self.liquidation_label.value = (
             f"<div>{info_html('Liquidation price', definition('liquidation price'))}</div>"
-            f"<div class='mw-liq' style='font-size:1.6em'>{html.escape(lp)}</div>"
+            f"<div class='mw-liq' style='font-size:1.6em'>{esc(lp)}</div>"
             f"<div class='mw-caption'>{esc(pos.describe())} on "
-            f"{html.escape(v.name)}</div>")
+            f"{esc(v.name)}</div>")
         self.explanation_html.value = r.explanation.to_html()
         self.bracket_html.value = self._rules_html(r)
         self.chart.update(pos.entry_price, r.liquidation_price, r.bankruptcy_price, dec, pu)
@@ -536,9 +615,9 @@ class LiquidationCalculator(Dashboard):
         lev = "none" if b.max_leverage is None else f"{b.max_leverage:g}x"
         items = [
             f"Bracket used at entry: <b>{b.index + 1} of {len(tiers)}</b> for a notional of "
-            f"{html.escape(style.fmt_money(r.notional, ncur))} (from "
+            f"{esc(style.fmt_money(r.notional, ncur))} (from "
             f"{b.floor:,.0f}): maintenance rate {b.mmr:.2%}, maintenance amount "
-            f"{b.cum:,.2f} {html.escape(ncur)}, maximum leverage {lev}.",
+            f"{b.cum:,.2f} {esc(ncur)}, maximum leverage {lev}.",
         ]
         for eb in r.explanation.brackets:
             if eb["bracket"] != b.index + 1:
@@ -562,8 +641,8 @@ class LiquidationCalculator(Dashboard):
                          f"{pos.contract_size:,.0f} USD; margin and PnL in "
                          f"{esc(r.currency)}.")
         if v.notes:
-            items.append(html.escape(v.notes))
-        src = html.escape(f"{v.source} ({v.as_of})" if v.as_of else v.source)
+            items.append(esc(v.notes))
+        src = esc(f"{v.source} ({v.as_of})" if v.as_of else v.source)
         lis = "".join(f"<li>{i}</li>" for i in items)
         return (f"<div class='mw-section'>Bracket and venue rules</div><ul>{lis}</ul>"
                 f"<div class='mw-caption'>Source: {src}</div>")

@@ -1,10 +1,12 @@
 """Cross vs Isolated: the same scenario in two synchronised columns, and what differs.
 
 Left every position cross, right every position isolated with its initial margin (or the
-isolated margin the scenario gives it): ``core.compare_modes``. Shared controls above, ONE
-time scrubber below, and under it a plain-words summary generated from the two results by
-:func:`summarize_comparison`. Cross is drawn in the blue family, isolated in the orange one,
-in every chart.
+isolated margin the scenario gives it): ``core.compare_modes``. The two price charts come
+first, on ONE price scale, with the ONE time scrubber right under them and, under that, the
+verdict (:func:`margin_widgets.core.verdict.verdict`): which mode wins each sense of "safer"
+on this path, and why, each because checked by a counterfactual engine run. The controls,
+the margin charts and the numbers follow. Cross is drawn in the blue family, isolated in the
+orange one, in every chart.
 
 >>> from margin_widgets.widgets import CrossVsIsolated
 >>> cvi = CrossVsIsolated()      # displays itself in a notebook
@@ -19,104 +21,96 @@ import numpy as np
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..charts import style
-from ..charts.figures import BalanceChart, MarginChart, PriceChart
-from ..charts.views import liquidation_events, result_view
+from ..charts.figures import BalanceChart, MarginChart, PriceChart, share_y
+from ..charts.views import result_view
 from ..core import simulation as _simulation
 from ..core.errors import MarginInputError
+from ..core.orders import check_both_modes
 from ..core.scenario import PRESETS, Scenario
 from ..core.simulation import SimulationResult
-from .base import ScenarioDashboard
+from ..core.verdict import Sense, Verdict, verdict
+from .base import ScenarioDashboard, info_html
 from .controls import AccountControls, PathEditor, PositionsEditor, ScenarioPicker, TimeScrubber
 from .markup import esc
 from .numbers import NumbersPanel
 
-__all__ = ["CrossVsIsolated", "summarize_comparison"]
+__all__ = ["CrossVsIsolated", "summarize_comparison", "verdict_html"]
 
 MODES = ("cross", "isolated")
 PRICE_POINTS = 1000
 SMALL_POINTS = 600
 
 
-def _names(parts: list[str]) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+def summarize_comparison(both: Mapping[str, SimulationResult],
+                         paths: Mapping[str, Any] | None = None,
+                         **kwargs: Any) -> list[str]:
+    """The verdict on the path in plain sentences (:func:`core.verdict.verdict`).
 
-
-def summarize_comparison(both: Mapping[str, SimulationResult]) -> list[str]:
-    """What differs between the cross and the isolated run, in plain sentences.
-
-    Every figure is read from the two results: liquidation steps (``liquidated_at``), the
-    trader's loss per liquidated pool (the engine's events: realized loss plus forfeited
-    margin minus any insurance payout), and the closest approach of the cross pool (the step
-    of its highest margin ratio, and how far its margin balance then was above its
-    maintenance margin).
+    Every figure is read from the two results; every "because" is a counterfactual engine
+    run (which needs ``paths``; without them no because is said).
 
     Parameters
     ----------
     both : mapping
         ``{"cross": result, "isolated": result}`` from ``compare_modes``.
+    paths : mapping, optional
+        The mark paths the two runs used, for the counterfactual runs.
+    **kwargs
+        The ``simulate`` options of the two runs.
 
     Returns
     -------
     list of str
     """
-    cross, iso = both["cross"], both["isolated"]
-    acct = iso.account
-    cur = acct.currency
-    out: list[str] = []
-    sides = [(p.symbol, p.side) for p in acct.positions]
+    return _verdict_of(both, paths, **kwargs).sentences()
 
-    def who(i: int) -> str:
-        p = acct.positions[i]
-        tag = f"{p.symbol} {p.side}"
-        return tag + (f" (#{i + 1})" if sides.count((p.symbol, p.side)) > 1 else "")
 
-    iso_events = [e for e in liquidation_events(iso) if e.kind == "liquidation"]
-    for e in sorted(iso_events, key=lambda e: e.step):
-        assert e.position is not None
-        out.append(f"Isolated {who(e.position)} liquidated at step {e.step:,} (loss "
-                   f"{style.fmt_money(e.loss, cur)}, its isolated margin).")
-    if not iso_events:
-        r = np.asarray(iso.pool_margin_ratio, dtype=float)
-        if np.isfinite(r).any():
-            flat = int(np.nanargmax(np.where(np.isfinite(r), r, np.nan)))
-            pi, pt = (int(v) for v in np.unravel_index(flat, r.shape))
-            out.append(f"Isolated: no position was liquidated; the closest was {who(pi)} at "
-                       f"step {pt:,} (margin ratio {style.fmt_pct(r[pi, pt])}).")
+def _verdict_of(both: Mapping[str, SimulationResult], paths: Mapping[str, Any] | None,
+                **kwargs: Any) -> Verdict:
+    acct = both["isolated"].account
+    if paths is None:
+        v = verdict(acct, {s: np.asarray(m) for s, m in both["cross"].marks.items()},
+                    both=both, **kwargs)
+        return Verdict(v.headline, v.senses, (), v.facts, v.currency)
+    return verdict(acct, paths, both=both, **kwargs)
+
+
+def verdict_html(v: Verdict) -> str:
+    """The verdict as a small table (one row per sense of "safer") and the reasons."""
+    cur = v.currency
+
+    def cell(s: Sense, mode: str) -> str:
+        val = s.cross if mode == "cross" else s.isolated
+        if s.key == "later_liquidation":
+            txt = "never liquidated" if not np.isfinite(val) else f"step {int(val):,}"
         else:
-            out.append("Isolated: no position was liquidated.")
+            txt = style.fmt_money(val, "")       # the unit is in the caption under the table
+        win = s.winner == mode
+        mark = " <span class='mw-win' aria-label='wins'>✓</span>" if win else ""
+        return (f"<td class='mw-v mw-{mode}-cell{' mw-winner' if win else ''}'>"
+                f"{esc(txt)}{mark}</td>")
 
-    c_liq = [int(k) for k in np.asarray(cross.liquidated_at) if k >= 0]
-    if c_liq:
-        k = min(c_liq)
-        # every cross member's event carries the whole pool's loss
-        loss = next((e.loss for e in liquidation_events(cross)
-                     if e.kind == "liquidation" and e.step == k), 0.0)
-        out.append(f"Cross liquidated at step {k:,}: every position closed together and the "
-                   f"cross pool lost {style.fmt_money(loss, cur)}, its whole margin balance.")
-    else:
-        ratio = np.asarray(cross.margin_ratio, dtype=float)
-        finite = np.isfinite(ratio)
-        if finite.any():
-            t = int(np.nanargmax(np.where(finite, ratio, np.nan)))
-            gap = float(cross.margin_balance[t]) - float(np.sum(cross.maintenance_margin[:, t]))
-            upnl = np.asarray(cross.unrealized_pnl)[:, t]
-            helpers = [f"the {who(i)}'s" for i in range(len(acct.positions)) if upnl[i] > 0]
-            liquidated_alone = {e.position for e in iso_events}
-            thanks = ""
-            if helpers and liquidated_alone:
-                thanks = f" thanks to {_names(helpers)} profit"
-            elif liquidated_alone:
-                thanks = " on the whole cross wallet"
-            out.append(f"Cross survived to the end{thanks}, closest to liquidation at step "
-                       f"{t:,} (margin ratio {style.fmt_pct(ratio[t])}, "
-                       f"{style.fmt_money(gap, cur)} above its maintenance margin).")
-        else:
-            out.append("Cross survived to the end.")
-    out.append(f"Final equity: cross {style.fmt_money(cross.equity[-1], cur)}, isolated "
-               f"{style.fmt_money(iso.equity[-1], cur)}.")
-    return out
+    names = {"later_liquidation": ("Later liquidation", "first step at which a position of "
+                                   "the run was liquidated; never beats any step"),
+             "worst_loss": ("Smaller worst loss", "deepest fall of equity below the "
+                            "starting wallet along the path"),
+             "final_equity": ("More equity at the end", "equity (wallet + unrealized PnL) at "
+                              "the last step")}
+    rows = "".join(
+        f"<tr><td>{info_html(names[s.key][0], names[s.key][1])}</td>"
+        f"{cell(s, 'cross')}{cell(s, 'isolated')}</tr>" for s in v.senses)
+    table = (f"<table class='mw-verdict-table'><tr><th>Safer means…</th>"
+             f"<th class='mw-cross'>Cross</th><th class='mw-isolated'>Isolated</th></tr>"
+             f"{rows}<tr><td colspan='3' class='mw-caption'>amounts in {esc(cur)}; "
+             f"✓ marks the mode that wins</td></tr></table>")
+    why = "".join(
+        f"<li title='{esc('checked by an engine run: ' + r.counterfactual)}"
+        f"'>{esc(r.text)}</li>" for r in v.reasons)
+    facts = "".join(f"<li>{esc(f)}</li>" for f in v.facts)
+    return (f"<div class='mw-verdict' role='status'>"
+            f"<div class='mw-verdict-head'>{esc(v.headline)}</div>"
+            f"<div class='mw-verdict-body'>{table}"
+            f"<ul class='mw-verdict-why'>{why}{facts}</ul></div></div>")
 
 
 class CrossVsIsolated(ScenarioDashboard):
@@ -157,12 +151,14 @@ class CrossVsIsolated(ScenarioDashboard):
         charts: dict[str, dict[str, Any]] = {}
         for mode in MODES:
             css = [f"mw-{mode}"]
+            head = "All cross" if mode == "cross" else "All isolated"
             charts[mode] = {
-                "price": PriceChart(title=f"Price, {mode}", height="240px", css_classes=css),
+                "price": PriceChart(title=head, height="220px", css_classes=css),
                 "margin": MarginChart(title=f"Margin, {mode}", height="200px",
                                       css_classes=css),
                 "numbers": NumbersPanel(title="At step", mode=mode),
             }
+            charts[mode]["price"].title_prefix = f"{head}: "
         self.cross_price_chart = charts["cross"]["price"]
         self.isolated_price_chart = charts["isolated"]["price"]
         self.cross_margin_chart = charts["cross"]["margin"]
@@ -185,26 +181,31 @@ class CrossVsIsolated(ScenarioDashboard):
         self.time_scrubber = TimeScrubber(on_scrub=self.guarded(self._scrub, "scrub"),
                                           steps=scenario.steps)
         self.time_slider = self.time_scrubber.slider
-        self.summary_html = HTML("")
+        self.summary_html = HTML("", layout=Layout(width="100%"))
         self.summary_html.add_class("mw-compare-summary")
+        self.verdict: Verdict | None = None
+        self._verdict_for: tuple[Any, Verdict] | None = None
 
-        def column(mode: str) -> VBox:
-            c = charts[mode]
-            head = HTML(f"<div class='mw-section mw-{mode}'>"
-                        f"{'All cross' if mode == 'cross' else 'All isolated'}</div>")
-            box = VBox([head, c["price"].widget, c["margin"].widget, c["numbers"]],
-                       layout=Layout(flex="1 1 480px", min_width="320px", padding="0 4px"))
-            box.add_class(f"mw-{mode}-column")
-            return box
+        def pair(role: str, flex: str = "1 1 460px") -> HBox:
+            boxes = []
+            for mode in MODES:
+                c = charts[mode][role]
+                w = c.widget if role != "numbers" else c
+                box = VBox([w], layout=Layout(flex=flex, min_width="300px", width="auto",
+                                              padding="0 4px"))
+                box.add_class(f"mw-{mode}-column")
+                boxes.append(box)
+            row = HBox(boxes, layout=Layout(flex_flow="row wrap", width="100%",
+                                            align_items="flex-start"))
+            row.add_class(f"mw-compare-{role}-row")
+            return row
 
         header = HBox([self.title_html, self.scenario_picker],
                       layout=Layout(flex_flow="row wrap", align_items="center", width="100%"))
-        columns = HBox([column("cross"), column("isolated")],
-                       layout=Layout(flex_flow="row wrap", width="100%",
-                                     align_items="flex-start"))
-        self.children = (self.css, header, self.account_controls, self.positions_editor,
-                         self.path_editor, self.error_box, columns, self.balance_chart.widget,
-                         self.time_scrubber, self.summary_html, self.status)
+        self.children = (self.css, header, self.account_controls, self.error_box,
+                         pair("price"), self.time_scrubber, self.summary_html,
+                         self.positions_editor, self.path_editor, pair("margin"),
+                         pair("numbers"), self.balance_chart.widget, self.status)
         scenario.account()
         with self.batch():
             self.propose(scenario)
@@ -214,8 +215,13 @@ class CrossVsIsolated(ScenarioDashboard):
 
     # -- engine -----------------------------------------------------------------------------
     def _run(self, scenario: Scenario) -> dict[str, SimulationResult]:
+        # an exchange would open neither column with too small a wallet: say what each needs
+        check_both_modes(scenario.account())
         paths = self.path_cache.paths(scenario)
-        return _simulation.compare_modes(scenario.account(), paths, **scenario.sim_kwargs())
+        both = _simulation.compare_modes(scenario.account(), paths, **scenario.sim_kwargs())
+        self._verdict_for = (both, verdict(scenario.account(), paths, both=both,
+                                           **scenario.sim_kwargs()))
+        return both
 
     @property
     def step(self) -> int:
@@ -235,7 +241,7 @@ class CrossVsIsolated(ScenarioDashboard):
         self.account_controls.show(s)
         self.positions_editor.show(s)
         self.path_editor.show(s, self._edit_result())
-        self.scenario_picker.show(s)
+        self.scenario_picker.show(s, opened=self.opened_scenario)
         self.time_scrubber.set_steps(s.steps)
 
     # -- drawing ------------------------------------------------------------------------------
@@ -246,19 +252,29 @@ class CrossVsIsolated(ScenarioDashboard):
             res = self.result[mode]
             if sym not in res.marks:
                 sym = next(iter(res.marks))
-            price_view = result_view(res, n_out=PRICE_POINTS, basis=[res.marks[sym]],
-                                     label=mode, mode_colors=mode)
-            self._price_chart(mode).update(price_view, sym)
             small = result_view(res, n_out=SMALL_POINTS, label=mode, mode_colors=mode)
             self._margin_chart(mode).update(small)
             views[mode] = small
+        self._draw_prices(sym)
+        share_y([self.cross_margin_chart, self.isolated_margin_chart])
         self.balance_chart.update(views)
-        self.summary = summarize_comparison(self.result)
-        text = "".join(f"<p style='margin:2px 0'>{esc(s)}</p>" for s in self.summary)
-        value = (f"<div class='mw-summary'><b>What differs on this path</b>{text}</div>")
+        done = self._verdict_for
+        self.verdict = done[1] if done and done[0] is self.result else _verdict_of(self.result,
+                                                                                 None)
+        self.summary = self.verdict.sentences()
+        value = verdict_html(self.verdict)
         if self.summary_html.value != value:
             self.summary_html.value = value
         self._scrub(self.step)
+
+    def _draw_prices(self, sym: str) -> None:
+        """Both price charts for ``sym`` on ONE price scale (the same quantity)."""
+        for mode in MODES:
+            res = self.result[mode]
+            view = result_view(res, n_out=PRICE_POINTS, basis=[res.marks[sym]],
+                               label=mode, mode_colors=mode)
+            self._price_chart(mode).update(view, sym)
+        share_y([self.cross_price_chart, self.isolated_price_chart])
 
     def _price_chart(self, mode: str) -> PriceChart:
         return self.cross_price_chart if mode == "cross" else self.isolated_price_chart
@@ -270,11 +286,7 @@ class CrossVsIsolated(ScenarioDashboard):
         if self.result is None:
             return
         self.path_editor.show(self.scenario, self._edit_result())
-        for mode in MODES:
-            res = self.result[mode]
-            view = result_view(res, n_out=PRICE_POINTS, basis=[res.marks[symbol]],
-                               label=mode, mode_colors=mode)
-            self._price_chart(mode).update(view, symbol)
+        self._draw_prices(symbol)
 
     def _scrub(self, step: int) -> None:
         if not self.result:

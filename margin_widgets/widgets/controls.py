@@ -96,7 +96,9 @@ def _set(widget: Any, **values: Any) -> None:
     options = values.pop("options", None)
     if options is not None and tuple(widget.options) != tuple(options):
         widget.options = options
-    with widget.hold_trait_notifications():
+    # one message to the browser: a slider that got max before value would clamp the old
+    # value and send the clamped one back as a user edit (a preset loading 20x, not 10x)
+    with widget.hold_sync(), widget.hold_trait_notifications():
         for k, v in values.items():
             if getattr(widget, k) != v:
                 setattr(widget, k, v)
@@ -979,19 +981,20 @@ class ScenarioPicker(HBox):
             return
         self.on_load(PRESETS[key])
 
-    def show(self, scenario: Scenario) -> None:
-        """Select the preset whose title the scenario carries (if any)."""
+    def show(self, scenario: Scenario, opened: Scenario | None = None) -> None:
+        """Select the preset equal to ``scenario``; say "changed from" only after an edit.
+
+        ``opened`` is what the dashboard opened (a preset, a shared link, a file): a scenario
+        equal to it is not "changed", whatever its title.
+        """
         self._showing += 1
         try:
             key = next((k for k, s in PRESETS.items() if s == scenario), None)
             text = scenario.description or ""
-            if key is None:
+            if key is None and opened is not None and scenario != opened and opened.title:
                 # edited: show no selection, so picking the preset again reloads it
-                base = next((s.title for s in PRESETS.values()
-                             if s.title and s.title == scenario.title), None)
-                if base:
-                    text = (f"Changed from “{base}” (pick it again to reset). "
-                            + text).strip()
+                text = (f"Changed from “{opened.title}” (pick a scenario to reset). "
+                        + text).strip()
             if self.dropdown.value != key:
                 self.dropdown.value = key
             value = user_text(text) if text else ""

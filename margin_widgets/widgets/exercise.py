@@ -20,7 +20,6 @@ input, ``mw-check`` on the *Check* button, ``mw-feedback`` on the feedback area 
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ import ipywidgets as w
 import traitlets
 
 from ..charts import style
+from .markup import esc
 
 __all__ = ["Exercise", "MultipleChoice", "parse_number"]
 
@@ -160,7 +160,7 @@ class Exercise(w.VBox):
                                    placeholder="a number", continuous_update=True,
                                    layout=w.Layout(width="260px"))
         self.answer_input.add_class("mw-answer")
-        self.unit_label = w.HTML(f"<span class='mw-unit'>{html.escape(unit)}</span>")
+        self.unit_label = w.HTML(f"<span class='mw-unit'>{esc(unit)}</span>")
         self.check_button = w.Button(description="Check", button_style="primary",
                                      tooltip="Compare your answer with the engine's")
         self.check_button.add_class("mw-check")
@@ -177,7 +177,7 @@ class Exercise(w.VBox):
         self.solution_button.on_click(lambda _b: self.show_solution())
         row = w.HBox([self.answer_input, self.unit_label, self.check_button,
                       self.solution_button], layout=w.Layout(align_items="center"))
-        self.tolerance_html = w.HTML(f"<div class='mw-caption'>{html.escape(self.tolerance_text)}"
+        self.tolerance_html = w.HTML(f"<div class='mw-caption'>{esc(self.tolerance_text)}"
                                      "</div>")
         self.tolerance_html.add_class("mw-tolerance")
         super().__init__(
@@ -227,17 +227,17 @@ class Exercise(w.VBox):
         given = parse_number(self.answer_input.value)
         if given is None:
             what = "Type a number first" if not str(self.answer_input.value).strip() else \
-                f"“{html.escape(str(self.answer_input.value))}” is not a number"
+                f"“{esc(str(self.answer_input.value))}” is not a number"
             self.feedback.value = _feedback(
                 "hint", f"{what} (digits, optionally with thousands separators"
-                        f"{', in ' + html.escape(self.unit) if self.unit else ''}).")
+                        f"{', in ' + esc(self.unit) if self.unit else ''}).")
             return False
         try:
             expected = self.expected()
         except Exception as exc:  # the lesson's own setup is broken: say so, in words
             self.feedback.value = _feedback(
                 "error", f"This exercise cannot be checked right now: "
-                         f"{html.escape(str(exc) or type(exc).__name__)}")
+                         f"{esc(str(exc) or type(exc).__name__)}")
             return False
         self.attempts += 1
         self.solution_button.disabled = False
@@ -245,7 +245,7 @@ class Exercise(w.VBox):
         if self.is_close(given, expected):
             why = _text(self.why)
             self.feedback.value = _feedback(
-                "ok", f"<b>Correct</b>: {html.escape(self._fmt(expected))}."
+                "ok", f"<b>Correct</b>: {esc(self._fmt(expected))}."
                       + (f" {why}" if why else ""))
             self.solved = True
             return True
@@ -259,17 +259,17 @@ class Exercise(w.VBox):
                     and self.is_close(given, value):
                 self.last_mistake = j
                 self.feedback.value = _feedback(
-                    "hint", f"Not quite ({html.escape(self._fmt(given))}). "
+                    "hint", f"Not quite ({esc(self._fmt(given))}). "
                             f"<b>Hint</b>: {hint}")
                 return False
         if self.hints:
             k = min(self.wrong_answers, len(self.hints)) - 1
             more = (" That was the last hint: try once more, or show the solution."
                     if self.wrong_answers >= len(self.hints) else "")
-            body = (f"Not quite ({html.escape(self._fmt(given))}). "
+            body = (f"Not quite ({esc(self._fmt(given))}). "
                     f"<b>Hint {k + 1}</b>: {self.hints[k]}{more}")
         else:
-            body = (f"Not quite ({html.escape(self._fmt(given))}). Try again, or show the "
+            body = (f"Not quite ({esc(self._fmt(given))}). Try again, or show the "
                     "solution.")
         self.feedback.value = _feedback("hint", body)
         return False
@@ -282,12 +282,12 @@ class Exercise(w.VBox):
                         "attempt.")
             return
         try:
-            answer = f"<p><b>Answer</b>: {html.escape(self._fmt(self.expected()))}</p>"
+            answer = f"<p><b>Answer</b>: {esc(self._fmt(self.expected()))}</p>"
             body = _text(self.solution)
         except Exception as exc:
             self.feedback.value = _feedback(
                 "error", f"The solution cannot be shown right now: "
-                         f"{html.escape(str(exc) or type(exc).__name__)}")
+                         f"{esc(str(exc) or type(exc).__name__)}")
             return
         self.solution_html.value = f"<div class='mw-solution-body'>{body}{answer}</div>"
         self.solution_html.layout.display = None

@@ -203,7 +203,7 @@ class MarginLab(ScenarioDashboard):
         self.account_controls.show(s)
         self.positions_editor.show(s)
         self.path_editor.show(s, self.result)
-        self.scenario_picker.show(s)
+        self.scenario_picker.show(s, opened=self.opened_scenario)
         modes = {p.mode for p in s.positions}
         value = modes.pop() if len(modes) == 1 else None
         if self.mode_toggle.value != value:
@@ -235,7 +235,8 @@ class MarginLab(ScenarioDashboard):
             sym = next(iter(res.marks))
         self.price_chart.update(self.price_view(), sym)
         small = self.small_view()
-        self.balance_chart.update({"": small})
+        modes = {p.mode for p in res.account.positions}
+        self.balance_chart.update({modes.pop() if len(modes) == 1 else "": small})
         self.pnl_chart.update(small)
         self.margin_chart.update(small)
         self._scrub(self.step)

@@ -9,7 +9,6 @@ says in words what happened, from the same arrays.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..charts import style
+from .markup import esc
 
 __all__ = ["MarkVsLast", "case_sentence"]
 
@@ -105,7 +105,7 @@ class MarkVsLast(w.VBox):
             fig.add_class("mw-figure")
             self.figures[key] = fig
             cap = w.HTML(f"<div class='mw-summary'>"
-                         f"{html.escape(case_sentence(res, case['mark'], case['last']))}</div>")
+                         f"{esc(case_sentence(res, case['mark'], case['last']))}</div>")
             cap.add_class("mw-mark-vs-last-caption")
             self.captions[key] = cap
             columns.append(w.VBox([fig, cap], layout=w.Layout(flex="1 1 340px")))

@@ -17,7 +17,6 @@ everything in the calling thread (tests, scripts).
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 import time
@@ -35,7 +34,7 @@ from ..core import paths as core_paths
 from ..core.errors import MarginInputError
 from ..core.scenario import MAX_MONTE_CARLO_WORK, PathSpec, check_work
 from .base import Dashboard, info_html
-from .markup import user_text
+from .markup import esc, user_text
 
 __all__ = ["MonteCarloExplorer", "MonteCarloRun", "gbm_paths", "summary_text",
            "parse_volatility", "format_volatility"]
@@ -492,7 +491,7 @@ class MonteCarloExplorer(Dashboard):
         pos = "; ".join(p.describe() for p in sc.positions)
         self.description_html.value = (
             f"<div class='mw-caption'>{user_text(sc.description)} Positions: "
-            f"{html.escape(pos)}. Wallet {html.escape(style.fmt_money(sc.wallet_balance))}. "
+            f"{esc(pos)}. Wallet {esc(style.fmt_money(sc.wallet_balance))}. "
             "The scenario's own path is replaced by random ones (independent per symbol); "
             "isolated runs give each position its initial margin.</div>")
 
@@ -602,7 +601,7 @@ class MonteCarloExplorer(Dashboard):
         self.charts.set_currency(currency)
         self.charts.update({m: ModeSeries.from_result(mc[m]) for m in ("cross", "isolated")})
         self.summary_html.value = (f"<div class='mw-summary'>"
-                                   f"{html.escape(summary_text(mc, currency))}</div>")
+                                   f"{esc(summary_text(mc, currency))}</div>")
         self.result, self.paths, self.last_run = mc, paths, run
         self.clear_error()
 

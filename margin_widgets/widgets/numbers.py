@@ -14,7 +14,6 @@ charted one at every step.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
@@ -35,7 +34,7 @@ OKX_NOTE = ("How OKX, Gate and Phemex print it: margin balance ÷ maintenance ma
 def _row(label: str, value: str, term: str = "", css: str = "") -> str:
     d = definition(term or label)
     cls = f"mw-v {css}".strip()
-    return (f"<tr><td>{info_html(label, d)}</td><td class='{cls}'>{html.escape(value)}</td>"
+    return (f"<tr><td>{info_html(label, d)}</td><td class='{cls}'>{esc(value)}</td>"
             "</tr>")
 
 
@@ -110,8 +109,8 @@ class NumbersPanel(VBox):
         cur = acct.currency
         dec = venue.price_decimals
         mode_tag = f" — {self.mode}" if self.mode else ""
-        heading = (f"<div class='mw-section'>{html.escape(self.title)} {t:,} of "
-                   f"{T - 1:,}{html.escape(mode_tag)}</div>")
+        heading = (f"<div class='mw-section'>{esc(self.title)} {t:,} of "
+                   f"{T - 1:,}{esc(mode_tag)}</div>")
         if self.heading.value != heading:
             self.heading.value = heading
         v: dict[str, str] = {}
@@ -140,7 +139,7 @@ class NumbersPanel(VBox):
             okx = 1.0 / ratio if np.isfinite(ratio) and ratio > 0 else float("nan")
             v["margin ratio, equity ÷ MM"] = style.fmt_pct(okx)
             rows.append(f"<tr><td>{info_html(f'Margin ratio as {venue.name} prints it', OKX_NOTE)}"
-                        f"</td><td class='mw-v'>{html.escape(v['margin ratio, equity ÷ MM'])}"
+                        f"</td><td class='mw-v'>{esc(v['margin ratio, equity ÷ MM'])}"
                         "</td></tr>")
         rows.append(_row("Available balance", v["available balance"]))
         table = f"<table>{''.join(rows)}</table>"
@@ -172,7 +171,7 @@ class NumbersPanel(VBox):
             v[f"status #{n}"] = "; ".join(extra)
             who = (f"<span class='mw-{esc(p.mode)}'>#{n} {esc(p.symbol)} {esc(p.side)} "
                    f"×{p.leverage:g} {esc(p.mode)}</span>")
-            detail = f"<div class='mw-caption'>{html.escape(v[f'status #{n}'])}</div>"
+            detail = f"<div class='mw-caption'>{esc(v[f'status #{n}'])}</div>"
             liq_css = "mw-liq" if 0 <= k <= t else ""
             prow.append(f"<tr><td class='mw-pos' colspan='2'>{who}{detail}</td></tr>")
             for label, key, term, css in (
@@ -181,7 +180,7 @@ class NumbersPanel(VBox):
                     ("Unrealized PnL", "unrealized pnl", "unrealized pnl", "")):
                 prow.append(
                     f"<tr><td class='mw-sub'>{info_html(label, definition(term))}</td>"
-                    f"<td class='mw-v {css}'>{html.escape(v[f'{key} #{n}'])}</td></tr>")
+                    f"<td class='mw-v {css}'>{esc(v[f'{key} #{n}'])}</td></tr>")
         head = ""
         ptable = f"<table>{head}{''.join(prow)}</table>"
         if self.positions_table.value != ptable:
@@ -212,10 +211,10 @@ class NumbersPanel(VBox):
         total = parts.pop("total")
         cur = esc(cur)  # an inverse contract's currency is the symbol's coin
         items = "".join(
-            f"<li>{html.escape(name)}: {html.escape(style.fmt_price(v, dec))} {cur}</li>"
+            f"<li>{esc(name)}: {esc(style.fmt_price(v, dec))} {cur}</li>"
             for name, v in parts.items() if abs(v) >= 10 ** -dec / 2)
         return (f"<div class='mw-attribution'><b>Since step 0 the liquidation price moved "
-                f"{html.escape(style.fmt_price(total, dec))} {cur}</b>"
+                f"{esc(style.fmt_price(total, dec))} {cur}</b>"
                 f"{'<ul>' + items + '</ul>' if items else ''}</div>")
 
     def _explain(self) -> None:
@@ -241,7 +240,7 @@ class NumbersPanel(VBox):
                 raise MarginInputError(f"position #{i + 1} is closed at step {t:,}")
             ex = acct.explain(index.index(i), marks_at(res, t))
         except MarginInputError as exc:
-            self.formula_html.value = f"<div class='mw-muted'>{html.escape(str(exc))}</div>"
+            self.formula_html.value = f"<div class='mw-muted'>{esc(str(exc))}</div>"
             self.explanation_html.value = ""
             self.values["explanation"] = ""
             return
@@ -250,9 +249,9 @@ class NumbersPanel(VBox):
         label = info_html(f"Liquidation price #{i + 1} {p.symbol}",
                           definition("liquidation price"))
         formula = (f"<div class='mw-explain'><div>{label}"
-                   f" = <b>{html.escape(style.fmt_price(ex.price, dec, cur))}</b></div>"
-                   f"<div><code>{html.escape(ex.formula)}</code></div>"
-                   f"<div><code>= {html.escape(ex.substituted)}</code></div></div>")
+                   f" = <b>{esc(style.fmt_price(ex.price, dec, cur))}</b></div>"
+                   f"<div><code>{esc(ex.formula)}</code></div>"
+                   f"<div><code>= {esc(ex.substituted)}</code></div></div>")
         self.values["explanation"] = ex.to_text()
         if self.formula_html.value != formula:
             self.formula_html.value = formula

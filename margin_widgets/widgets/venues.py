@@ -24,21 +24,30 @@ margin is given) and a warning.
 
 from __future__ import annotations
 
-import html
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qs, quote
 
+import bqplot as bq
 import ipywidgets as w
+import numpy as np
 
 from ..charts import style
+from ..charts.figures import nice_ticks, save_png_button
 from ..core import Account, Position, RiskTiers, Venue, venues
 from ..core.errors import MarginInputError, positive_finite
 from .base import Dashboard, definition, info_html
 from .calculator import contract_size_for, default_symbol
+from .markup import esc
 
-__all__ = ["VenueComparison", "VenueRow", "compare_venues", "initial_margin"]
+__all__ = ["VenueComparison", "VenueRow", "VenueChart", "compare_venues", "initial_margin",
+           "QUERY_KEY"]
+
+QUERY_KEY = "venues"
+"""Name of the query parameter a shared venue-comparison link carries."""
 
 Side = Literal["long", "short"]
 SAME = "same"
@@ -234,6 +243,77 @@ def _with_why(r: VenueRow, ref: dict[str, VenueRow], side: str,
     return VenueRow(**{**r.__dict__, "why": " ".join(parts)})
 
 
+class VenueChart:
+    """Liquidation price per venue on ONE price axis, with the entry price as a line.
+
+    Venues are rows (an ordinal axis), the price runs left to right; each dot carries its
+    price as a label, so no two labels share a row.
+
+    Attributes
+    ----------
+    figure : bqplot.Figure (CSS class ``mw-venue-figure``)
+    dots : bqplot.Scatter
+    entry_line : bqplot.Lines
+    price_labels : bqplot.Label
+    """
+
+    def __init__(self) -> None:
+        self.x_scale = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
+        self.y_scale = bq.OrdinalScale(reverse=True)
+        self.unit_scale = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
+        self.dots = bq.Scatter(x=np.zeros(0), y=np.array([], dtype=str),
+                               scales={"x": self.x_scale, "y": self.y_scale},
+                               colors=[style.LIQUIDATION], default_size=64, marker="circle",
+                               labels=["liquidation price"])
+        self.price_labels = bq.Label(x=np.zeros(0), y=np.array([], dtype=str),
+                                     scales={"x": self.x_scale, "y": self.y_scale},
+                                     text=np.array([], dtype=str),
+                                     colors=["var(--jp-ui-font-color1, #222222)"],
+                                     default_size=11, x_offset=8, y_offset=4)
+        self.entry_line = bq.Lines(x=np.zeros(2), y=np.array([0.0, 1.0]),
+                                   scales={"x": self.x_scale, "y": self.unit_scale},
+                                   colors=[style.ENTRY], stroke_width=1.5,
+                                   labels=["entry"])
+        self.x_axis = bq.Axis(scale=self.x_scale, label="liquidation price (USD)",
+                              tick_format=",.0f", label_offset="30px")
+        self.y_axis = bq.Axis(scale=self.y_scale, side="left")
+        self.figure = bq.Figure(
+            marks=[self.entry_line, self.dots, self.price_labels],
+            axes=[self.x_axis, self.y_axis], title="Liquidation price per venue",
+            animation_duration=0,
+            fig_margin={"top": 36, "bottom": 40, "left": 170, "right": 80},
+            layout=w.Layout(width="100%", max_width="900px", height="300px",
+                            min_width="300px"))
+        self.figure.add_class("mw-venue-figure")
+        self.figure.add_class("mw-figure")
+        self.save_button = save_png_button(self.figure, "venues.png")
+        self.widget = w.VBox([self.figure, self.save_button],
+                             layout=w.Layout(width="100%", align_items="flex-start"))
+
+    def update(self, rows: Sequence[VenueRow], entry: float) -> None:
+        """Draw one dot per venue with a finite liquidation price."""
+        ok = [r for r in rows if math.isfinite(r.liquidation_price)]
+        names = np.array([r.name for r in ok], dtype=str)
+        xs = np.array([r.liquidation_price for r in ok], dtype=float)
+        lo, hi = min([entry, *xs]), max([entry, *xs])
+        span = (hi - lo) or abs(hi) * 0.01 or 1.0
+        lo, hi = lo - 0.08 * span, hi + 0.12 * span
+        with self.x_scale.hold_sync():
+            self.x_scale.min, self.x_scale.max = float(lo), float(hi)
+        self.x_axis.tick_values = nice_ticks(lo, hi, 5)
+        self.x_axis.tick_format = ",.0f" if span >= 50 else ",.2f"
+        with self.y_scale.hold_sync():
+            self.y_scale.domain = list(names)
+        with self.dots.hold_sync():
+            self.dots.x, self.dots.y = xs, names
+        with self.price_labels.hold_sync():
+            self.price_labels.x, self.price_labels.y = xs, names
+            self.price_labels.text = np.array([f"{v:,.2f}" for v in xs], dtype=str)
+        self.entry_line.x = np.array([entry, entry], dtype=float)
+        self.x_axis.label = f"liquidation price (USD); grey line: entry {entry:,.2f}"
+        self.figure.layout.height = f"{max(220, 80 + 28 * len(ok))}px"
+
+
 class VenueComparison(Dashboard):
     """Every venue preset side by side for one isolated position.
 
@@ -321,6 +401,16 @@ class VenueComparison(Dashboard):
         self.table_html.add_class("mw-numbers")
         self.reasons_html = w.HTML()
         self.reasons_html.add_class("mw-venue-reasons")
+        self.chart = VenueChart()
+        self.figure = self.chart.figure
+        self.share_button = w.Button(description="Share link", icon="link",
+                                     tooltip="Make a link that opens this comparison with "
+                                             "every setting on screen",
+                                     layout=w.Layout(width="auto"))
+        self.share_button.add_class("mw-share")
+        self.link_html = w.HTML(layout=w.Layout(min_height="1.5em"))
+        self.link_html.add_class("mw-share-link")
+        self.share_button.on_click(lambda _b: self.make_share_link())
 
         for ctl in (self.side_toggle, self.quantity_input, self.entry_input,
                     self.leverage_input, self.margin_input, self.margin_from_leverage,
@@ -341,11 +431,84 @@ class VenueComparison(Dashboard):
                    layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.rule_toggle, self.mmr_input, self.stale_button],
                    layout=w.Layout(flex_flow="row wrap", align_items="center")),
-            self.table_html,
+            self.table_html, self.chart.widget,
             w.HTML("<div class='mw-section'>Why the numbers differ</div>"),
-            self.reasons_html, self.status,
+            self.reasons_html,
+            w.HBox([self.share_button, self.link_html],
+                   layout=w.Layout(flex_flow="row wrap", align_items="center")),
+            self.status,
         ]
         self.recompute()
+
+    # -- settings that travel -----------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """Every setting on screen (what a shared link restores)."""
+        return {"side": self.side_toggle.value, "quantity": self.quantity_input.value,
+                "entry_price": self.entry_input.value,
+                "leverage": int(self.leverage_input.value),
+                "margin": None if self.margin_from_leverage.value else self.margin_input.value,
+                "same_mmr": self.same_mmr}
+
+    def to_query(self) -> str:
+        """``venues=<url-encoded JSON>`` restoring :meth:`settings`."""
+        return f"{QUERY_KEY}=" + quote(json.dumps(self.settings(), separators=(",", ":")))
+
+    def make_share_link(self, app_path: str = "") -> str:
+        """Put a link on screen whose query restores every setting; return it."""
+        href = f"{app_path}?{self.to_query()}"
+        self.link_html.value = (
+            f"<a href='{esc(href, None)}' target='_blank' "
+            f"class='mw-share-href'>Link to this comparison</a>")
+        return href
+
+    def apply_query(self, query: str) -> bool:
+        """Restore the settings of a shared link; False (and a message) if it is damaged.
+
+        Returns True when the query held settings and they were applied.
+        """
+        vals = parse_qs((query or "").lstrip("?")).get(QUERY_KEY)
+        if not vals:
+            return False
+        with self._guard("shared link") as g:
+            if len(vals[0]) > 2_000:
+                raise MarginInputError("the shared link is too long")
+            try:
+                data = json.loads(vals[0])
+            except json.JSONDecodeError:
+                raise MarginInputError("the shared link is damaged") from None
+            self.apply_settings(data)
+        return g.ok and not self.error_message
+
+    def apply_settings(self, data: Any) -> None:
+        """Set every control from ``data`` (validated first: nothing changes on an error)."""
+        if not isinstance(data, dict):
+            raise MarginInputError("the shared settings must be a mapping")
+        side = data.get("side", "long")
+        if side not in ("long", "short"):
+            raise MarginInputError("side must be 'long' or 'short'")
+        q = positive_finite(data.get("quantity", 0.0), "quantity")
+        ep = positive_finite(data.get("entry_price", 0.0), "entry price")
+        lev = data.get("leverage")
+        if isinstance(lev, bool) or not isinstance(lev, int) or not 1 <= lev <= 200:
+            raise MarginInputError("leverage must be a whole number from 1 to 200")
+        margin = data.get("margin")
+        margin = None if margin is None else positive_finite(margin, "isolated margin")
+        mmr = data.get("same_mmr")
+        if mmr is not None:
+            mmr = positive_finite(mmr, "same MMR")
+            if mmr >= 0.5:
+                raise MarginInputError("the same MMR must be below 50 %")
+        with self.batch():
+            self.side_toggle.value = side
+            self.quantity_input.value = q
+            self.entry_input.value = ep
+            self.leverage_input.value = lev
+            self.margin_from_leverage.value = margin is None
+            if margin is not None:
+                self.margin_input.value = margin
+            self.rule_toggle.value = SAME if mmr is not None else OWN
+            if mmr is not None:
+                self.mmr_input.value = round(100 * mmr, 6)
 
     # -- plumbing ---------------------------------------------------------------------------
     def _on_control(self, change: dict[str, Any]) -> None:
@@ -401,7 +564,7 @@ class VenueComparison(Dashboard):
             ("Liquidation price", definition("liquidation price")),
             ("From entry", "Liquidation price relative to the entry price."),
         ]
-        th = "".join(f"<th>{info_html(t, d) if d else html.escape(t)}</th>" for t, d in head)
+        th = "".join(f"<th>{info_html(t, d) if d else esc(t)}</th>" for t, d in head)
         body = []
         for r in self.rows:
             contract = "linear" if r.contract == "linear" else \
@@ -410,14 +573,14 @@ class VenueComparison(Dashboard):
             basis = "entry price" if r.mm_basis == "entry" else "mark price"
             warn = " ⚠" if r.warnings else ""
             cells = [
-                f"<b>{html.escape(r.name)}</b>{warn}<div class='mw-caption'>"
-                f"{html.escape(r.key)}</div>",
-                html.escape(contract), basis,
+                f"<b>{esc(r.name)}</b>{warn}<div class='mw-caption'>"
+                f"{esc(r.key)}</div>",
+                esc(contract), basis,
                 f"{r.fee_in_mm:.2%}" if r.fee_in_mm else "none",
                 f"{r.mmr:.2%}" + (f" + {r.fee_in_mm:.2%}" if r.fee_in_mm else ""),
-                html.escape(style.fmt_money(r.maintenance_margin, r.currency)),
-                f"<b>{html.escape(style.fmt_price(r.liquidation_price, 2, r.price_unit))}</b>",
-                html.escape(style.fmt_pct(r.distance, 2)),
+                esc(style.fmt_money(r.maintenance_margin, r.currency)),
+                f"<b>{esc(style.fmt_price(r.liquidation_price, 2, r.price_unit))}</b>",
+                esc(style.fmt_pct(r.distance, 2)),
             ]
             body.append("<tr>" + "".join(
                 f"<td class='mw-v'>{c}</td>" if k >= 3 else f"<td>{c}</td>"
@@ -427,9 +590,12 @@ class VenueComparison(Dashboard):
         self.table_html.value = (
             f"<table class='mw-venue-table-inner'><thead><tr>{th}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
-            f"<div class='mw-caption'>Isolated {html.escape(self.side_toggle.value)} "
+            f"<div class='mw-caption'>Isolated {esc(self.side_toggle.value)} "
             f"{self.quantity_input.value:,.6g} BTC at {self.entry_input.value:,.2f}, "
-            f"margin {self.margin_input.value:,.2f}; {html.escape(mode)}.</div>")
-        items = "".join(f"<li><b>{html.escape(r.name)}</b>: {html.escape(r.why)}</li>"
+            f"margin {self.margin_input.value:,.2f}; {esc(mode)}.</div>")
+        items = "".join(f"<li><b>{esc(r.name)}</b>: {esc(r.why)}</li>"
                         for r in self.rows)
         self.reasons_html.value = f"<ul>{items}</ul>"
+        self.chart.update(self.rows, float(self.entry_input.value))
+        if self.link_html.value:
+            self.link_html.value = ""      # an old link no longer matches the screen

@@ -207,8 +207,9 @@ def value_cell(panel: Locator, label: str, nth: int = 0) -> Locator:
 
 
 def line(figure: Locator, color: str) -> Locator:
-    """The bqplot ``path.line`` drawn in ``color`` (hex) inside ``figure``."""
-    return figure.locator(f'path.line[style*="stroke: {rgb(color)}"]')
+    """The bqplot ``path.line`` drawn in ``color`` (hex, or a theme ``var(...)``)."""
+    css = color if color.startswith("var(") else rgb(color)
+    return figure.locator(f'path.line[style*="stroke: {css}"]')
 
 
 def d_of(locator: Locator) -> str:
@@ -517,12 +518,12 @@ def test_cross_vs_isolated_summary_and_synchronised_columns(
     k = int(both["isolated"].liquidated_at[0])
     assert k >= 0 and int(both["cross"].liquidated_at[0]) < 0
     summary = page.locator(".mw-compare-summary")
-    expect(summary).to_contain_text(f"Isolated BTCUSDT long liquidated at step {k:,}")
+    expect(summary).to_contain_text(f"the BTCUSDT long liquidated at step {k:,}")
     expect(summary).to_contain_text("its isolated margin")
-    expect(summary).to_contain_text("Cross survived to the end")
+    expect(summary).to_contain_text(f"cross was never liquidated (isolated was, at step {k:,})")
     expect(summary).to_contain_text(
-        f"Final equity: cross {money(both['cross'].equity[-1])}, isolated "
-        f"{money(both['isolated'].equity[-1])}.")
+        f"More equity at the end: isolated wins (cross {money(both['cross'].equity[-1])}, "
+        f"isolated {money(both['isolated'].equity[-1])}")
     for mode in ("cross", "isolated"):
         expect(page.locator(f".mw-{mode}-column .mw-price-figure path.line").first).to_be_visible()
     # one scrubber drives both columns

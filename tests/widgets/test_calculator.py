@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
+from margin_widgets.charts import style
 from margin_widgets.core import Account, Position, venues
 from margin_widgets.widgets.calculator import LiquidationCalculator, contract_size_for
 
@@ -65,7 +65,8 @@ def test_every_venue_matches_engine(key: str) -> None:
 
 
 def test_cross_price_ignores_leverage_isolated_does_not() -> None:
-    calc = LiquidationCalculator("binance_usdm", mode="cross", wallet_balance=1_000)
+    # 1 BTC @ 20,000: 10x needs 2,000 of initial margin, so the wallet holds 3,000
+    calc = LiquidationCalculator("binance_usdm", mode="cross", wallet_balance=3_000)
     lp50 = calc.result.liquidation_price
     calc.leverage_slider.value = 10
     assert calc.result.liquidation_price == pytest.approx(lp50)
@@ -90,19 +91,68 @@ def test_leverage_slider_bounded_by_bracket() -> None:
     assert_matches_engine(calc)
 
 
-def test_invalid_input_keeps_previous_outputs() -> None:
+def test_invalid_input_keeps_state_and_shows_no_stale_number() -> None:
     calc = LiquidationCalculator("binance_usdm")
-    before = (calc.result, calc.outputs.value, calc.explanation_html.value,
-              calc.liquidation_label.value, calc.chart.liquidation_line.y.copy())
+    before = calc.result
+    lp = style.fmt_price(before.liquidation_price, 2)
+    assert lp in calc.liquidation_label.value
     calc.quantity_input.value = 0
     assert "quantity" in calc.error_message
     assert "quantity" in calc.error_box.value
-    assert (calc.result, calc.outputs.value, calc.explanation_html.value,
-            calc.liquidation_label.value) == before[:4]
-    np.testing.assert_array_equal(calc.chart.liquidation_line.y, before[4])
+    assert calc.result is before                       # the state is intact
+    # ... but no number is shown beside inputs it does not belong to
+    assert lp not in calc.liquidation_label.value and "—" in calc.liquidation_label.value
+    assert calc.outputs.value == "" and calc.explanation_html.value == ""
+    assert calc.chart.liquidation_line.visible is False
     calc.quantity_input.value = 1
     assert calc.error_message == ""
     assert calc.error_box.value == ""
+    assert lp in calc.liquidation_label.value
+
+
+def test_invalid_entry_then_venue_change_shows_no_old_venue_number() -> None:
+    calc = LiquidationCalculator("binance_usdm")
+    old = style.fmt_price(calc.result.liquidation_price, 2)
+    calc.quantity_input.value = -3
+    calc.venue_dropdown.value = "bybit_linear"        # same contract type: no conversion
+    assert calc.error_message
+    assert old not in calc.liquidation_label.value and "—" in calc.liquidation_label.value
+
+
+def test_refuses_orders_an_exchange_refuses() -> None:
+    # issue 13: short 100 BTC @ 60,000 cross on a 3,000 wallet. Whatever the leverage the
+    # venue allows for 6,000,000 of notional (at most 125x), the initial margin is at least
+    # 6,000,000 / 125 = 48,000 > 3,000.
+    calc = LiquidationCalculator("binance_usdm", side="short", quantity=100,
+                                 entry_price=60_000, mode="cross", wallet_balance=3_000)
+    assert "initial margin larger than the available balance" in calc.error_message
+    assert "59,549.01" not in calc.liquidation_label.value and "1,618" not in calc.outputs.value
+    # a cross wallet of 1,000 against 1 BTC @ 60,000 at 10x: 6,000 of initial margin
+    calc2 = LiquidationCalculator("binance_usdm", quantity=1, entry_price=60_000, leverage=10,
+                                  mode="isolated", wallet_balance=1_000)
+    calc2.mode_toggle.value = "cross"                  # the wallet row appears, refused
+    assert "initial margin larger than the available balance" in calc2.error_message
+    assert "6,000.00 USDT" in calc2.error_message and "1,000.00 USDT" in calc2.error_message
+    assert calc2.outputs.value == ""
+    assert calc2.wallet_row.layout.display != "none"     # the input to fix is on screen
+    calc2.wallet_input.value = 6_000                   # exactly enough: accepted
+    assert calc2.error_message == "" and "Liquidation price" in calc2.outputs.value
+
+
+def test_isolated_margin_below_maintenance_is_liquidated_on_opening() -> None:
+    # MM at entry on Binance's first bracket: 0.4 % × 60,000 = 240 > a margin of 100
+    calc = LiquidationCalculator("binance_usdm", quantity=1, entry_price=60_000, leverage=10,
+                                 mode="isolated", isolated_margin=100)
+    assert "liquidated on opening" in calc.error_message
+
+
+def test_level_labels_never_overprint() -> None:
+    # issue 13: 1 BTC @ 60,000 at 10x isolated: liquidation ~54,300, bankruptcy 54,000
+    calc = LiquidationCalculator("binance_usdm", quantity=1, entry_price=60_000, leverage=10)
+    ch = calc.chart
+    px = (ch.price_scale.max - ch.price_scale.min) / 252.0       # price per pixel
+    y = sorted(float(v) for v in ch.level_labels.y)
+    assert min(b - a for a, b in zip(y, y[1:], strict=False)) / px >= 16 - 1e-6
 
 
 def test_unknown_symbol_message() -> None:

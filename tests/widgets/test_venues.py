@@ -103,3 +103,49 @@ def test_css_classes() -> None:
     assert "mw-venue-reasons" in vc.reasons_html._dom_classes
     assert "mw-rule-toggle" in vc.rule_toggle._dom_classes
     assert "mw-info" in vc.table_html.value
+
+
+def test_share_link_restores_every_setting() -> None:
+    from margin_widgets.widgets.venues import VenueComparison
+
+    a = VenueComparison()
+    a.side_toggle.value = "short"
+    a.quantity_input.value = 3.0
+    a.entry_input.value = 25_000.0
+    a.leverage_input.value = 20
+    a.margin_from_leverage.value = False
+    a.margin_input.value = 5_000.0
+    a.rule_toggle.value = "own"
+    href = a.make_share_link("venue_compare.ipynb")
+    assert "mw-share-href" in a.link_html.value
+    b = VenueComparison()
+    assert b.apply_query(href.split("?", 1)[1])
+    assert b.settings() == a.settings() == {
+        "side": "short", "quantity": 3.0, "entry_price": 25_000.0, "leverage": 20,
+        "margin": 5_000.0, "same_mmr": None}
+    assert [r.liquidation_price for r in b.rows] == [r.liquidation_price for r in a.rows]
+
+
+def test_damaged_share_link_changes_nothing() -> None:
+    from margin_widgets.widgets.venues import VenueComparison
+
+    v = VenueComparison()
+    before = v.settings()
+    assert not v.apply_query('venues={"side":"long","quantity":-1,"entry_price":1,'
+                             '"leverage":5}')
+    assert "quantity" in v.error_message and v.settings() == before
+    assert not v.apply_query("venues=%7Bnot json")
+    assert v.settings() == before
+
+
+def test_chart_puts_every_venue_on_one_price_axis() -> None:
+    from margin_widgets.widgets.venues import VenueComparison
+
+    v = VenueComparison()
+    ch = v.chart
+    prices = [r.liquidation_price for r in v.rows]
+    assert list(ch.dots.x) == pytest.approx(prices)
+    assert list(ch.dots.y) == [r.name for r in v.rows]
+    assert ch.x_scale.min < min(prices) and max(prices) < ch.x_scale.max
+    assert ch.x_scale.min < 20_000 < ch.x_scale.max           # the entry is on the axis
+    assert "mw-venue-figure" in ch.figure._dom_classes

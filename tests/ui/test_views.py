@@ -1,0 +1,179 @@
+"""Issue 13 in a real browser: verdict first, honest charts, trustworthy scenarios.
+
+Each test opens one app in voila (headless Chromium) and checks what a visitor sees:
+
+- Cross vs Isolated: both price axes report the same domain (the same tick labels), the
+  verdict sits right under the charts and above the fold at 1366×768;
+- the calculator writes its level labels without overlap (1 BTC @ 60,000, 10x) and refuses
+  the two impossible orders of the issue with the exchange's reason, showing no number;
+- a preset round-trips exactly ("Bybit's published example" then "dYdX v4 docs" gives the
+  dYdX preset's 10x and no "Changed from");
+- screenshots of every app at 1366×900 and 390×844, and in the dark theme, are written to
+  ``artifacts/screenshots/`` (``view-<app>-<size>.png``) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pages import RENDER_TIMEOUT_MS, voila_url, wait_for_widgets
+from playwright.sync_api import Browser, Page, expect
+
+from margin_widgets.core.scenario import PRESETS
+
+pytestmark = pytest.mark.browser
+
+EXPECT_MS = 60_000
+APPS = {
+    "index": ".mw-price-figure path.line",
+    "margin_lab": ".mw-price-figure path.line",
+    "cross_vs_isolated": ".mw-price-figure path.line",
+    "liquidation_calculator": ".mw-calculator-figure g.axis",
+    "monte_carlo": ".mw-figure",
+    "venue_compare": ".mw-venue-figure",
+}
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def _open(page: Page, base: str, notebook: str, selector: str, query: str = "") -> Page:
+    page.goto(voila_url(base, notebook) + query, wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+    wait_for_widgets(page, selector)
+    return page
+
+
+def _tick_texts(page: Page, figure: str) -> list[str]:
+    return [t or "" for t in page.locator(f"{figure} g.axis .tick text").all_text_contents()]
+
+
+def _boxes_overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_cross_vs_isolated_one_price_scale_and_verdict_above_the_fold(
+        browser: Browser, voila_server: str) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    _open(page, voila_server, "cross_vs_isolated.ipynb", APPS["cross_vs_isolated"])
+    cross = ".mw-cross.mw-price-figure"
+    iso = ".mw-isolated.mw-price-figure"
+    expect(page.locator(f"{iso} g.axis .tick text").first).to_be_visible(timeout=EXPECT_MS)
+    ticks_c, ticks_i = _tick_texts(page, cross), _tick_texts(page, iso)
+    assert len([t for t in ticks_c if t]) >= 6 and ticks_c == ticks_i
+    # round ticks: every price tick a multiple of 1, 2 or 5 × 10^k (here 5,000)
+    values = [float(t.replace(",", "")) for t in ticks_c if t]
+    prices = [v for v in values if v > 1_000]
+    assert prices and all(p % 5_000 == 0 for p in prices), prices
+    verdict = page.locator(".mw-verdict")
+    expect(verdict).to_contain_text("isolated lost less at its worst", timeout=EXPECT_MS)
+    expect(verdict).to_contain_text("500.00 USDT more equity")
+    expect(verdict).not_to_contain_text("thanks to")
+    head = page.locator(".mw-verdict-head").bounding_box()
+    charts = page.locator(iso).bounding_box()
+    slider = page.locator(".mw-time-scrubber").first.bounding_box()
+    assert head and charts and slider
+    assert charts["y"] + charts["height"] <= slider["y"] <= head["y"]
+    assert head["y"] + head["height"] <= 768, head          # the answer is above the fold
+    page.close()
+
+
+def test_calculator_labels_never_overprint_and_impossible_orders_are_refused(
+        browser: Browser, voila_server: str) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _open(page, voila_server, "liquidation_calculator.ipynb",
+          APPS["liquidation_calculator"])
+    fig = page.locator(".mw-calculator-figure")
+    entry = page.locator(".mw-entry-input input")
+    entry.fill("60000")
+    entry.press("Enter")
+    handle = page.locator(".mw-leverage-slider .noUi-handle")
+    handle.focus()
+    handle.press("Home")
+    for _ in range(9):
+        handle.press("ArrowRight")
+    expect(page.locator(".mw-liquidation-label")).to_contain_text("1 @ 60,000.00 x10",
+                                                                  timeout=EXPECT_MS)
+    labels = fig.locator("text").filter(has_text=re.compile(r"^liquidation [0-9]"))
+    expect(labels.first).to_be_visible(timeout=EXPECT_MS)
+    texts = fig.locator("text")
+    boxes = []
+    for i in range(texts.count()):
+        t = texts.nth(i)
+        if re.match(r"^(entry|liquidation|bankruptcy) [0-9]", t.text_content() or ""):
+            box = t.bounding_box()
+            assert box is not None
+            boxes.append(box)
+    assert len(boxes) == 3
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert not _boxes_overlap(boxes[i], boxes[j]), (boxes[i], boxes[j])
+
+    # 1. a cross wallet of 1,000 against 6,000 of initial margin (1 BTC @ 60,000, 10x)
+    page.locator(".mw-mode-toggle button", has_text="Cross").click()
+    wallet = page.locator(".mw-wallet-input input")
+    wallet.fill("1000")
+    wallet.press("Enter")
+    error = page.locator(".mw-error-box")
+    expect(error).to_contain_text("initial margin larger than the available balance",
+                                  timeout=EXPECT_MS)
+    expect(page.locator(".mw-liquidation-label")).to_contain_text("—")
+    # 2. short 100 BTC @ 60,000 cross on a 3,000 wallet
+    wallet.fill("3000")
+    wallet.press("Enter")
+    page.locator(".mw-side-toggle button", has_text="Short").click()
+    qty = page.locator(".mw-quantity-input input")
+    qty.fill("100")
+    qty.press("Enter")
+    expect(error).to_contain_text("initial margin larger than the available balance",
+                                  timeout=EXPECT_MS)
+    expect(page.locator(".mw-liquidation-label")).not_to_contain_text("59,549.01")
+    expect(page.locator(".mw-calculator-outputs")).not_to_contain_text("1,618")
+    page.close()
+
+
+def test_a_preset_loads_exactly_as_written(browser: Browser, voila_server: str) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _open(page, voila_server, "cross_vs_isolated.ipynb", APPS["cross_vs_isolated"])
+    picker = page.locator(".mw-scenario-picker select")
+    caption = page.locator(".mw-scenario-picker")
+    expect(caption).not_to_contain_text("Changed from")          # nothing opens edited
+    bybit, dydx = PRESETS["bybit_example"], PRESETS["dydx_cross"]
+    picker.select_option(label=bybit.title)
+    expect(page.locator(".mw-position-row").first.locator(".widget-readout")).to_have_text(
+        f"{bybit.positions[0].leverage:.1f}", timeout=EXPECT_MS)
+    picker.select_option(label=dydx.title)
+    readout = page.locator(".mw-position-row").first.locator(".widget-readout")
+    expect(readout).to_have_text(f"{dydx.positions[0].leverage:.1f}", timeout=EXPECT_MS)
+    expect(caption).to_contain_text(dydx.description[:40], timeout=EXPECT_MS)
+    expect(caption).not_to_contain_text("Changed from")
+    page.close()
+
+
+@pytest.mark.parametrize("app", list(APPS))
+def test_screenshots(browser: Browser, voila_server: str, screenshot_dir: Path,
+                     app: str) -> None:
+    """Every app at both sizes and in the dark theme, for a person to look at."""
+    shots: list[tuple[str, tuple[int, int], str]] = [
+        (size, wh, "") for size, wh in SIZES.items()]
+    shots.append(("dark", SIZES["desktop"], "?theme=dark"))
+    for name, (w, h), query in shots:
+        page = browser.new_page(viewport={"width": w, "height": h})
+        _open(page, voila_server, f"{app}.ipynb", APPS[app], query)
+        page.wait_for_timeout(1_000)   # let the last chart transitions settle for the eye
+        page.screenshot(path=str(screenshot_dir / f"view-{app}-{name}-fold.png"))
+        full = page.evaluate("Math.max(...[...document.querySelectorAll('*')]"
+                             ".map(e => e.scrollHeight))")
+        page.set_viewport_size({"width": w, "height": min(int(full) + 40, 8_000)})
+        page.wait_for_timeout(500)
+        out = screenshot_dir / f"view-{app}-{name}.png"
+        page.screenshot(path=str(out))
+        assert out.stat().st_size > 10_000
+        # no cut button text: every button's text fits its box
+        cut = page.evaluate(
+            "[...document.querySelectorAll('.mw-root button, .mw-app button')]"
+            ".filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1)"
+            ".map(b => b.innerText)")
+        assert not cut, f"{app} {name}: cut button text {cut}"
+        page.close()
+
