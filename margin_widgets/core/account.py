@@ -197,7 +197,7 @@ class Account:
         new = []
         for i, p in enumerate(self.positions):
             if mode == "cross":
-                new.append(p.with_(mode="cross", isolated_margin=None))
+                new.append(p.with_(mode="cross", isolated_margin=None, auto_add_margin=False))
             else:
                 m = allocation[i] if allocation is not None else (
                     self._iso[i] if p.mode == "isolated" else self.book.im_entry(i))

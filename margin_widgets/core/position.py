@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
+import numpy as np
+
 from .errors import MarginInputError, positive_finite
 
 __all__ = ["Position"]
@@ -38,6 +40,9 @@ class Position:
         entry.
     contract_size : float
         Value of one contract (USD for inverse contracts; a multiplier for linear ones).
+    auto_add_margin : bool
+        Isolated only: before the position is liquidated, top up its margin from the available
+        balance (Bybit's auto-margin replenishment, section 5 of the margin model).
 
     Examples
     --------
@@ -57,6 +62,7 @@ class Position:
     mode: Mode = "cross"
     isolated_margin: float | None = None
     contract_size: float = 1.0
+    auto_add_margin: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.symbol, str) or not self.symbol.strip():
@@ -81,6 +87,14 @@ class Position:
         object.__setattr__(
             self, "contract_size", positive_finite(self.contract_size, "contract size")
         )
+        if not isinstance(self.auto_add_margin, bool | np.bool_):
+            raise MarginInputError(
+                f"auto_add_margin must be True or False, got {self.auto_add_margin!r}")
+        object.__setattr__(self, "auto_add_margin", bool(self.auto_add_margin))
+        if self.auto_add_margin and mode != "isolated":
+            raise MarginInputError(
+                "auto_add_margin applies to an isolated position only (a cross position is "
+                "already backed by the whole cross wallet)")
         if self.isolated_margin is not None:
             if mode != "isolated":
                 object.__setattr__(self, "isolated_margin", None)

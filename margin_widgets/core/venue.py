@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .errors import MarginInputError, UnknownNameError, nonnegative_finite
+from .rules import PartialLiquidation
 from .tiers import RiskTiers
 
 __all__ = ["Venue", "venues", "base_asset"]
@@ -74,6 +75,9 @@ class Venue:
         ``None``: the remaining margin of a liquidated pool is forfeited to the insurance fund
         (Binance, Bybit, BitMEX). A number: a clearance fee of that rate on the notional, and
         the rest stays with the trader.
+    partial_liquidation : PartialLiquidation or None
+        ``None``: a breaching pool closes in full (a venue built by hand). Otherwise the
+        venue's partial-liquidation rule (section 5 of the margin model).
     quote_currency : str
         Currency of a linear venue's margin ("USDT", "USDC"). Inverse venues use the coin.
     price_decimals : int
@@ -97,6 +101,7 @@ class Venue:
     maker_fee: float = 0.0
     funding_interval_hours: float = 8.0
     liquidation_fee_rate: float | None = None
+    partial_liquidation: PartialLiquidation | None = None
     quote_currency: str = "USDT"
     price_decimals: int = 2
     margin_ratio_style: str = "mm/equity"
@@ -117,7 +122,17 @@ class Venue:
             if v >= 0.1:
                 raise MarginInputError(f"{what.replace('_', ' ')} is a fraction; {v} is too big")
         if self.liquidation_fee_rate is not None:
-            nonnegative_finite(self.liquidation_fee_rate, "liquidation fee rate")
+            if isinstance(self.liquidation_fee_rate, bool):
+                raise MarginInputError("liquidation fee rate must be a number or None, got a bool")
+            v = nonnegative_finite(self.liquidation_fee_rate, "liquidation fee rate")
+            if v >= 0.5:
+                raise MarginInputError(f"liquidation fee rate is a fraction; {v} is too big")
+            object.__setattr__(self, "liquidation_fee_rate", v)
+        if self.partial_liquidation is not None and not isinstance(
+                self.partial_liquidation, PartialLiquidation):
+            raise MarginInputError(
+                "partial_liquidation must be None (full liquidation) or a PartialLiquidation, "
+                f"got {self.partial_liquidation!r}")
         if isinstance(self.tiers, RiskTiers):
             object.__setattr__(self, "tiers", MappingProxyType({"*": self.tiers}))
         elif isinstance(self.tiers, Mapping):
