@@ -42,24 +42,34 @@ class PartialLiquidation:
     ----------
     kind : {"fraction", "tier_step_down"}
         ``"fraction"``: a position whose notional is above ``min_notional`` closes
-        ``fraction`` of its open quantity per liquidation, at most once every
-        ``cooldown_steps`` steps (Hyperliquid: 20 % above 100,000 USDC, 30 s cooldown).
+        ``fraction`` of its open quantity (Hyperliquid: 20 % above 100,000 USDC).
         ``"tier_step_down"``: a position above the lowest bracket is reduced until its
-        notional is below the floor of the bracket it breached in, again while the pool still
-        breaches (Binance, Bybit risk limits).
+        notional is just below the floor of the bracket it breached in (Binance, Bybit risk
+        limits).
     fraction : float
         Share of the open quantity closed per partial liquidation (``0 < fraction < 1``).
     min_notional : float
-        Below (or at) this notional the position closes in full (``fraction`` only).
+        At or below this notional the position closes in full (``fraction`` only).
     cooldown_steps : int
-        Steps between two liquidations of one pool (``fraction`` only; at least 1).
+        Steps after a partial liquidation before the pool can be liquidated again (at least
+        1; Hyperliquid: 30 s).
 
     Notes
     -----
-    In a pool with several positions, the largest one that may be reduced is reduced; when
-    none may (all below the threshold, or all in their lowest bracket) or the pool's margin
-    balance is not positive (the path gapped through bankruptcy), the pool closes in full.
-    While a pool is in its cooldown the engine waits.
+    The kit's reading of the venues' rules, applied at a step where a pool breaches:
+
+    - each partial liquidation closes part of one position at the mark; the closed part's PnL
+      is realised into the pool and the venue's ``liquidation_fee_rate`` is charged on the
+      closed notional only (a forfeit venue, ``liquidation_fee_rate=None``, charges nothing on
+      a partial close and takes the remainder only when the pool closes in full);
+    - the rule repeats within the step while the pool still breaches, each repeat a recorded
+      event, so the pool ends the step above its requirement or closed;
+    - in a pool with several positions, the largest one that may be reduced is reduced; when
+      none may (all at or below the threshold, or all in their lowest bracket) or the pool's
+      margin balance is not positive (the path gapped through bankruptcy), the pool closes in
+      full;
+    - after a partial liquidation the pool is not liquidated again before ``cooldown_steps``
+      steps have passed; a breach during the cooldown waits for its end.
     """
 
     kind: str = "fraction"
@@ -169,10 +179,9 @@ class _Rules:
         self.iso_idx = [i for i in range(self.P) if not self.cross[i]]
         self.cross_idx = [i for i in range(self.P) if self.cross[i]]
         self.lev = book.lev
+        self.equity_at: np.ndarray | None = None
         if probe_steps is not None:
             self.equity_at = self._equity(np.arange(n), probe_steps[None, :].repeat(n, 0))
-        else:
-            self.equity_at = None
 
     # -- elementary quantities at (rows, cols); cols has shape (len(rows), w) -------------
     @staticmethod
@@ -194,7 +203,7 @@ class _Rules:
         return b.tiers[i].maintenance_margin(f * b.u[i] * x, b.extra)
 
     def _h(self, i: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """uPnL - MM of the open share of position ``i``."""
+        """The open share of position ``i``: its uPnL minus its maintenance margin."""
         f = self.f[i, rows]
         x = self._x(i, rows, cols)
         full = f == 1.0
@@ -221,13 +230,13 @@ class _Rules:
     def _wallet_i(self, i: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return self.c_iso[i, rows][:, None] - self._fund(i, rows, cols)
 
-    def _g_cross(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def _g_cross(self, rows: np.ndarray, cols: Any) -> np.ndarray:
         g = self._wallet_c(rows, cols)
         for i in self.cross_idx:
             g = g + self._h(i, rows, cols)
         return np.asarray(g)
 
-    def _g_iso(self, i: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def _g_iso(self, i: int, rows: np.ndarray, cols: Any) -> np.ndarray:
         return self._wallet_i(i, rows, cols) + self._h(i, rows, cols)
 
     def _equity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -253,7 +262,7 @@ class _Rules:
     def _cross_open(self, rows: np.ndarray) -> np.ndarray:
         if not self.cross_idx:
             return np.zeros(rows.size, bool)
-        return (self.f[self.cross_idx][:, rows] > 0).any(axis=0)
+        return np.asarray((self.f[self.cross_idx][:, rows] > 0).any(axis=0))
 
     def _first_breach(self, rows: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
         """First step in ``[t0, t1)`` at which some pool of each row breaches (``T`` if none).
@@ -285,7 +294,8 @@ class _Rules:
         out = np.full(rows.size, T, dtype=np.int64)
         todo = np.arange(rows.size)
         lo = t0.copy()
-        if rows.size == self.n and bool((t0 == 0).all()) and bool((rows == np.arange(self.n)).all()):
+        whole = rows.size == self.n and bool((rows == np.arange(self.n)).all())
+        if whole and bool((t0 == 0).all()):
             # the first scan of every path: plain slices, no gather
             t_hi = int(t1.max())
             g = self._g_cross(rows, slice(0, t_hi)) if pool is None else self._g_iso(
@@ -376,7 +386,9 @@ class _Rules:
             if r.size == 0:
                 return
         p = self.partial
-        for _ in range(64):            # tier step-down repeats within the step
+        # a partial rule repeats within the step while the pool still breaches: the pool ends
+        # the step above its requirement, or closed in full
+        for _ in range(200):
             if r.size == 0:
                 return
             mb = self._margin_balance(pool, r, kk)
@@ -391,15 +403,13 @@ class _Rules:
             r, kk, cand = r[part], kk[part], cand[part]
             self._close_part(pool, r, kk, cand)
             assert p is not None
-            if p.kind == "fraction":
-                if pool is None:
-                    self.ready_c[r] = kk + p.cooldown_steps
-                else:
-                    self.ready_i[pool, r] = kk + p.cooldown_steps
-                return
+            if pool is None:
+                self.ready_c[r] = kk + p.cooldown_steps
+            else:
+                self.ready_i[pool, r] = kk + p.cooldown_steps
             still = self._g_at(pool, r, kk) <= self.tol
             r, kk = r[still], kk[still]
-        if r.size:                      # pragma: no cover - a table has far fewer brackets
+        if r.size:                      # pragma: no cover - 200 partial steps in one step
             self._close_pool(pool, r, kk)
 
     def _margin_balance(self, pool: int | None, r: np.ndarray, kk: np.ndarray) -> np.ndarray:
@@ -456,9 +466,8 @@ class _Rules:
             realized = d * b.upnl(j, x)
             mb = self._margin_balance(pool, rr, k)
             if self.liq_rate is None:
-                # forfeit: the closed share's maintenance margin goes to the insurance fund
-                base = (self._mm_f(j, old[:, None], x[:, None])[:, 0]
-                        - self._mm_f(j, new[:, None], x[:, None])[:, 0])
+                # a forfeit venue takes the remaining margin only when the pool closes in full
+                base = np.zeros(rr.size)
             else:
                 base = self.liq_rate * closed_notional
             fee = np.minimum(base, np.maximum(mb, 0.0))
@@ -539,23 +548,33 @@ class _Rules:
             self.c_cross[r] += keep          # what the isolated pool keeps returns to cross
 
     def _auto_add(self, i: int, r: np.ndarray, kk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bybit's auto-margin replenishment; returns the rows still breaching after it."""
+        """Bybit's auto-margin replenishment; returns the rows still breaching after it.
+
+        Trigger: the position would be liquidated (its margin balance reaches its
+        maintenance margin). Amount: the initial margin the position currently uses
+        (``quantity x entry / leverage``), or all that is available when less; no top-up takes
+        the position below 1x leverage (margin at most the position value). It repeats while
+        the position still breaches and money is available. Source: Bybit Help Center,
+        "Auto-Margin Replenishment (USDT Contracts)", 2023-12-04 (read 2026-12-02).
+        """
         b = self.book
+        pend, pk = r, kk
+        eps = 1e-12 * max(1.0, float(b.notional_entry[i]))
         for _ in range(64):
-            if r.size == 0:
+            if pend.size == 0:
                 break
-            avail, wc = self._avail(r, kk)
+            avail, wc = self._avail(pend, pk)
             limit = np.minimum(avail, np.maximum(wc, 0.0))
-            f = self.f[i, r]
+            f = self.f[i, pend]
             im_now = f * b.notional_entry[i] / b.lev[i]    # initial margin of the open part
             cap_1x = f * b.notional_entry[i]                # no top-up beyond 1x leverage
-            margin = self._wallet_i(i, r, kk[:, None])[:, 0]
+            margin = self._wallet_i(i, pend, pk[:, None])[:, 0]
             room = np.maximum(cap_1x - margin, 0.0)
             amt = np.minimum(np.minimum(im_now, limit), room)
-            go = amt > 1e-12 * max(1.0, float(b.notional_entry[i]))
+            go = amt > eps
             if not go.any():
                 break
-            rr, k, a = r[go], kk[go], amt[go]
+            rr, k, a = pend[go], pk[go], amt[go]
             self.c_cross[rr] -= a
             self.c_iso[i, rr] += a
             self.topups[rr] += a
@@ -566,16 +585,10 @@ class _Rules:
                             realized=0.0, amount=float(a[q]),
                             note=f"auto-add margin: {a[q]:,.2f} {self.cur} from the available "
                                  "balance (the position's initial margin, or all that is left)")
-            still = self._g_at(i, r, kk) <= self.tol
-            stop = ~go
-            r, kk = r[still & ~stop], kk[still & ~stop]
-            rest_r, rest_k = r, kk
-            if not still.any():
-                return rest_r, rest_k
-        if r.size:
-            still = self._g_at(i, r, kk) <= self.tol
-            return r[still], kk[still]
-        return r, kk
+            still = self._g_at(i, rr, k) <= self.tol
+            pend, pk = rr[still], k[still]
+        still = self._g_at(i, r, kk) <= self.tol
+        return r[still], kk[still]
 
     # -- transfers ----------------------------------------------------------------------------
     def transfer(self, e: Any, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -653,7 +666,8 @@ class _Rules:
                     bad[np.flatnonzero(ok)[b_ok]] = True
                     if bad.any():
                         self.c_cross[rows[bad]] += e.amount
-                        reason[bad] = "refused: it would leave the cross pool at its liquidation point"
+                        reason[bad] = ("refused: it would leave the cross pool at its "
+                                       "liquidation point")
                         ok &= ~bad
             else:
                 self.c_cross[rows] += e.amount

@@ -456,12 +456,11 @@ def simulate(
         m_at = steps[None, :] >= (k + (1 if after_only else 0))[:, None]
         for arr, mask in ((f_after, m_after), (f_at, m_at)):
             arr[:, rows] = np.where(mask[None], f_new[:, :, None], arr[:, rows])
-        for arr, mask in ((cc_after, m_after), (cc_at, m_at)):
-            arr[rows] = np.where(mask, cc_new[:, None], arr[rows])
+        for arr2, mask in ((cc_after, m_after), (cc_at, m_at)):
+            arr2[rows] = np.where(mask, cc_new[:, None], arr2[rows])
         for arr, mask in ((ci_after, m_after), (ci_at, m_at)):
             arr[:, rows] = np.where(mask[None], ci_new[:, :, None], arr[:, rows])
     open_at = f_at > 0                          # open when the engine looks at the step
-    open_after = f_after > 0                    # still open once the step settled
     partial_seen = bool(((f_at > 0) & (f_at < 1)).any() or ((f_after > 0) & (f_after < 1)).any())
 
     def mm_of(f: np.ndarray) -> np.ndarray:
