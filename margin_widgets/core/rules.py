@@ -175,6 +175,11 @@ class _Rules:
         self.n_partial = np.zeros(n, dtype=np.int64)
         self.changes: list[tuple[Any, ...]] = []
         self.events: list[dict[str, Any]] = []
+        # per pool (isolated 0..P-1, cross P) and path: the last scan's answer
+        self.cache_k = np.full((self.P + 1, n), T, dtype=np.int64)
+        self.cache_lo = np.zeros((self.P + 1, n), dtype=np.int64)
+        self.cache_hi = np.zeros((self.P + 1, n), dtype=np.int64)
+        self.dirty = np.ones((self.P + 1, n), dtype=bool)
         self.probe = probe_steps
         self.iso_idx = [i for i in range(self.P) if not self.cross[i]]
         self.cross_idx = [i for i in range(self.P) if self.cross[i]]
@@ -275,18 +280,48 @@ class _Rules:
             return best
         pools: list[int | None] = ([None] if self.cross_idx else []) + list(self.iso_idx)
         for pool in pools:
+            pi = self.P if pool is None else pool
             if pool is None:
                 live = self._cross_open(rows)
                 start = np.maximum(t0, self.ready_c[rows])
             else:
                 live = self.f[pool, rows] > 0
                 start = np.maximum(t0, self.ready_i[pool, rows])
-            sel = np.flatnonzero(live & (start < t1))
-            if sel.size == 0:
-                continue
-            k = self._scan(pool, rows[sel], start[sel], t1[sel])
-            best[sel] = np.minimum(best[sel], k)
+            # a pool whose state has not changed since its last scan keeps its answer
+            ck, lo, hi = self.cache_k[pi, rows], self.cache_lo[pi, rows], self.cache_hi[pi, rows]
+            clean = ~self.dirty[pi, rows] & (lo <= start)
+            hit_known = clean & (ck < T) & (ck >= start)
+            none_known = clean & (ck >= T) & (hi >= t1)
+            res = np.where(hit_known & (ck < t1), ck, T)
+            extend = clean & (ck >= T) & (hi < t1) & (hi > start)
+            scan_from = np.where(extend, hi, start)
+            sel = np.flatnonzero(live & ~hit_known & ~none_known & (scan_from < t1))
+            if sel.size:
+                k = self._scan(pool, rows[sel], scan_from[sel], t1[sel])
+                res[sel] = k
+                rs = rows[sel]
+                self.cache_k[pi, rs] = k
+                self.cache_lo[pi, rs] = np.where(extend[sel], lo[sel], start[sel])
+                self.cache_hi[pi, rs] = t1[sel]
+                self.dirty[pi, rs] = False
+            res = np.where(live, res, T)
+            best = np.minimum(best, res)
         return best
+
+    def _snapshot(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (self.c_cross[rows].copy(), self.c_iso[:, rows].copy(), self.f[:, rows].copy(),
+                self.ready_c[rows].copy(), self.ready_i[:, rows].copy())
+
+    def _mark_dirty(self, rows: np.ndarray, snap: tuple[np.ndarray, ...]) -> None:
+        """Pools whose state changed on ``rows`` must be scanned again."""
+        cc, ci, f, rc, ri = snap
+        iso_changed = (ci != self.c_iso[:, rows]) | (f != self.f[:, rows]) | (
+            ri != self.ready_i[:, rows])
+        self.dirty[: self.P, rows] |= iso_changed
+        cross_changed = (cc != self.c_cross[rows]) | (rc != self.ready_c[rows])
+        if self.cross_idx:
+            cross_changed |= (f[self.cross_idx] != self.f[self.cross_idx][:, rows]).any(axis=0)
+        self.dirty[self.P, rows] |= cross_changed
 
     def _scan(self, pool: int | None, rows: np.ndarray, t0: np.ndarray,
               t1: np.ndarray) -> np.ndarray:
@@ -296,12 +331,24 @@ class _Rules:
         lo = t0.copy()
         whole = rows.size == self.n and bool((rows == np.arange(self.n)).all())
         if whole and bool((t0 == 0).all()):
-            # the first scan of every path: plain slices, no gather
+            # the first scan of every path: plain slices, no gather, one comparison
             t_hi = int(t1.max())
-            g = self._g_cross(rows, slice(0, t_hi)) if pool is None else self._g_iso(
-                pool, rows, slice(0, t_hi))
-            g = np.broadcast_to(g, (rows.size, t_hi))
-            hit = (g <= self.tol) & (np.arange(t_hi)[None, :] < t1[:, None])
+            whole_cols = slice(0, t_hi)
+            members = self.cross_idx if pool is None else [pool]
+            c = self.c_cross[rows] if pool is None else self.c_iso[pool, rows]
+            if self.H is not None and bool((self.f[members] == 1.0).all()):
+                acc = self.H[members[0]][:, whole_cols]
+                for j in members[1:]:
+                    acc = acc + self.H[j][:, whole_cols]
+                if self.F is not None:
+                    acc = acc - sum(self.F[j][:, whole_cols] for j in members)
+                hit = acc <= (self.tol - c)[:, None]
+            else:
+                g = (self._g_cross(rows, whole_cols) if pool is None
+                     else self._g_iso(pool, rows, whole_cols))
+                hit = np.broadcast_to(g, (rows.size, t_hi)) <= self.tol
+            if bool((t1 < t_hi).any()):
+                hit = hit & (np.arange(t_hi)[None, :] < t1[:, None])
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(rows.size), k]
             return np.where(found, k, T).astype(np.int64)
@@ -355,10 +402,12 @@ class _Rules:
     # -- liquidation engine at one step per row -----------------------------------------------
     def liquidate(self, rows: np.ndarray, k: np.ndarray) -> None:
         """Apply the liquidation engine to every pool of ``rows`` at steps ``k``."""
+        snap = self._snapshot(rows)
         for i in self.iso_idx:
             self._pool_step(i, rows, k)
         if self.cross_idx:
             self._pool_step(None, rows, k)
+        self._mark_dirty(rows, snap)
         self._log_change(k, rows, True)
 
     def _g_at(self, pool: int | None, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -482,7 +531,7 @@ class _Rules:
             self.fees_total[rr] += fee
             self.n_partial[rr] += 1
             price = b.price(x)
-            for q, rw in enumerate(rr.tolist()):
+            for q, rw in enumerate(rr.tolist() if self.record else []):
                 self._event(path=rw, step=int(k[q]), kind="partial liquidation", position=j,
                             quantity=float(d[q] * b.positions[j].quantity), price=float(price[q]),
                             fee=float(fee[q]), insurance_payout=0.0, realized=float(realized[q]),
@@ -530,7 +579,7 @@ class _Rules:
             self.forfeited[j, rr] += np.where(is_first, fee[open_j], 0.0)
             self.payout[j, rr] += np.where(is_first, gap[open_j], 0.0)
             price = b.price(self.xs[j][rr, kk[open_j]])
-            for q, rw in enumerate(rr.tolist()):
+            for q, rw in enumerate(rr.tolist() if self.record else []):
                 self._event(path=rw, step=int(kk[open_j][q]), kind="liquidation", position=j,
                             quantity=float(qty[q]), price=float(price[q]),
                             fee=float(fee[open_j][q]) if lead else 0.0,
@@ -579,7 +628,7 @@ class _Rules:
             self.c_iso[i, rr] += a
             self.topups[rr] += a
             x = b.price(self.xs[i][rr, k])
-            for q, rw in enumerate(rr.tolist()):
+            for q, rw in enumerate(rr.tolist() if self.record else []):
                 self._event(path=rw, step=int(k[q]), kind="auto-add margin", position=i,
                             quantity=0.0, price=float(x[q]), fee=0.0, insurance_payout=0.0,
                             realized=0.0, amount=float(a[q]),
@@ -593,6 +642,13 @@ class _Rules:
     # -- transfers ----------------------------------------------------------------------------
     def transfer(self, e: Any, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Apply one scheduled transfer on ``rows`` (all at step ``e.step``)."""
+        snap = self._snapshot(rows)
+        try:
+            return self._transfer(e, rows)
+        finally:
+            self._mark_dirty(rows, snap)
+
+    def _transfer(self, e: Any, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = np.full(rows.size, e.step, dtype=np.int64)
         cols = k[:, None]
         ok = np.ones(rows.size, bool)
@@ -728,8 +784,9 @@ def run_rules(
         if tr.any():
             r = rows[tr]
             # paths reach their next transfer group in step order; handle by group
-            for gi in np.unique(gp[r]):
-                rg = r[gp[r] == gi]
+            g_of = gp[r].copy()        # each path handles only the group it has reached
+            for gi in np.unique(g_of):
+                rg = r[g_of == gi]
                 for e in groups[int(gi)]:
                     ok, reason = R.transfer(e, rg)
                     rec = tmap[id(e)]

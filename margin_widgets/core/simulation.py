@@ -114,6 +114,24 @@ def _as_event(e: TransferEvent | Mapping[str, Any]) -> TransferEvent:
     raise MarginInputError(f"an event must be a TransferEvent or a dict, got {e!r}")
 
 
+def check_events(account: Account, events: Any, T: int,
+                 require_isolated: bool = True) -> list[TransferEvent]:
+    """Validate scheduled transfers against an account and a path length; sorted by step."""
+    if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
+        raise MarginInputError("events must be a list of TransferEvent or dicts")
+    evs = sorted((_as_event(e) for e in events), key=lambda e: e.step)
+    for e in evs:
+        if e.step >= T:
+            raise MarginInputError(f"an event at step {e.step} is past the end of the path "
+                                   f"({T} steps)")
+        if e.position is not None:
+            account._check_index(e.position)
+            if require_isolated and account.positions[e.position].mode != "isolated":
+                raise MarginInputError(
+                    f"a {e.kind} event targets position #{e.position + 1}, which is cross")
+    return evs
+
+
 def prepare_paths(
     account: Account, paths: Mapping[str, Any]
 ) -> tuple[dict[str, np.ndarray], bool, int, int]:
@@ -395,16 +413,7 @@ def simulate(
     (4, 0.0)
     """
     X, single, n, T = prepare_paths(account, paths)
-    evs = sorted((_as_event(e) for e in events), key=lambda e: e.step)
-    for e in evs:
-        if e.step >= T:
-            raise MarginInputError(f"an event at step {e.step} is past the end of the path "
-                                   f"({T} steps)")
-        if e.position is not None:
-            account._check_index(e.position)
-            if account.positions[e.position].mode != "isolated":
-                raise MarginInputError(
-                    f"a {e.kind} event targets position #{e.position + 1}, which is cross")
+    evs = check_events(account, events, T)
     if funding_every is not None:
         if int(funding_every) < 1:
             raise MarginInputError("funding_every must be a positive number of steps")
