@@ -36,5 +36,6 @@ from .scenario import PRESETS, PathSpec, Scenario  # noqa: E402
 __all__ += ["MonteCarloCancelled", "MonteCarloResult", "monte_carlo", "PRESETS", "PathSpec",
             "Scenario"]
 from . import paths  # noqa: E402
+from .batch import account_prices  # noqa: E402
 
-__all__ += ["paths"]
+__all__ += ["paths", "account_prices"]
