@@ -34,7 +34,7 @@ import numpy as np
 
 from .account import Account, ratio
 from .book import Book
-from .errors import MarginInputError, positive_finite
+from .errors import MAX_PRICE, MarginInputError, positive_finite, whole_number
 from .rules import run_rules
 
 __all__ = [
@@ -76,11 +76,11 @@ class TransferEvent:
         if self.kind not in TRANSFER_KINDS:
             raise MarginInputError(
                 f"unknown event kind {self.kind!r}; use one of {', '.join(TRANSFER_KINDS)}")
-        object.__setattr__(self, "amount", positive_finite(self.amount, "event amount"))
-        if int(self.step) != self.step or self.step < 0:
-            raise MarginInputError(f"an event step must be a non-negative integer, got "
-                                   f"{self.step!r}")
-        object.__setattr__(self, "step", int(self.step))
+        object.__setattr__(self, "amount", positive_finite(self.amount, "event amount", 1e15))
+        object.__setattr__(self, "step", whole_number(self.step, "an event step", 0))
+        if self.position is not None:
+            object.__setattr__(self, "position",
+                               whole_number(self.position, "an event's position index", 0))
         if self.kind in ("add_margin", "remove_margin") and self.position is None:
             raise MarginInputError(f"a {self.kind} event needs the position it applies to")
 
@@ -117,7 +117,8 @@ def _as_event(e: TransferEvent | Mapping[str, Any]) -> TransferEvent:
 def check_events(account: Account, events: Any, T: int,
                  require_isolated: bool = True) -> list[TransferEvent]:
     """Validate scheduled transfers against an account and a path length; sorted by step."""
-    if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
+    if events is None or isinstance(events, str | bytes | Mapping) or not isinstance(
+            events, Iterable):
         raise MarginInputError("events must be a list of TransferEvent or dicts")
     evs = sorted((_as_event(e) for e in events), key=lambda e: e.step)
     for e in evs:
@@ -139,6 +140,8 @@ def prepare_paths(
 
     Returns ``(paths as (n_paths, T) arrays, single, n_paths, T)``.
     """
+    if not isinstance(account, Account):
+        raise MarginInputError("account must be an Account")
     if not isinstance(paths, Mapping):
         raise MarginInputError("paths must map each symbol to its mark-price path")
     needed = list(dict.fromkeys(p.symbol for p in account.positions))
@@ -148,18 +151,28 @@ def prepare_paths(
     for sym in needed:
         if sym not in paths:
             raise MarginInputError(f"no price path given for {sym}")
-        a = np.asarray(paths[sym], dtype=float)
+        raw = paths[sym]
+        if isinstance(raw, str | bytes) or raw is None:
+            raise MarginInputError(f"the path of {sym} must be numbers, got {raw!r:.40}")
+        try:
+            arr = np.asarray(raw)
+            if arr.dtype == bool or arr.dtype.kind not in "iuf":
+                raise ValueError
+            a = arr.astype(float)
+        except (TypeError, ValueError):
+            raise MarginInputError(f"the path of {sym} must be an array of prices (numbers), "
+                                   "every row the same length") from None
         if a.ndim not in (1, 2):
             raise MarginInputError(f"the path of {sym} must have shape (T,) or (n_paths, T)")
         if a.shape[-1] < 1:
             raise MarginInputError(f"the path of {sym} is empty")
-        bad = ~np.isfinite(a) | (a <= 0)
+        bad = ~np.isfinite(a) | (a <= 0) | (a > MAX_PRICE)
         if bad.any():
             idx = np.argwhere(bad)[0]
             where = f"step {idx[-1]}" + (f" of path {idx[0]}" if a.ndim == 2 else "")
             raise MarginInputError(
-                f"the path of {sym} has a price that is not a positive number at {where}: "
-                f"{a[tuple(idx)]!r}")
+                f"the path of {sym} has a price that is not a positive number up to "
+                f"{MAX_PRICE:g} at {where}: {a[tuple(idx)]!r}")
         if a.ndim == 2:
             single = False
         arrays[sym] = a
@@ -181,11 +194,23 @@ def prepare_paths(
 def _rate_array(rate: Any, sym: str, T: int) -> np.ndarray:
     if isinstance(rate, Mapping):
         rate = rate.get(sym, 0.0)
-    r = np.asarray(rate, dtype=float)
+    msg = "a funding rate must be a number or one finite number per step"
+    if isinstance(rate, str | bytes | bool) or rate is None:
+        raise MarginInputError(f"{msg}, got {rate!r}")
+    try:
+        arr = np.asarray(rate)
+        if arr.dtype == bool or arr.dtype.kind not in "iuf":
+            raise ValueError
+        r = arr.astype(float)
+    except (TypeError, ValueError):
+        raise MarginInputError(msg) from None
     if r.ndim == 0:
         r = np.full(T, float(r))
     if r.shape != (T,) or not np.all(np.isfinite(r)):
-        raise MarginInputError("a funding rate must be a number or one finite number per step")
+        raise MarginInputError(msg)
+    if np.any(np.abs(r) > 1.0):
+        raise MarginInputError("a funding rate is a fraction per interval; above 100 % (1.0) "
+                               "is not a rate")
     return r
 
 
@@ -245,6 +270,10 @@ class SimulationResult:
         return self.account.positions
 
     def _path(self, a: np.ndarray, path: int, pos_axis: bool) -> np.ndarray:
+        n = 1 if self.single else int(self.wallet_balance.shape[0])
+        if isinstance(path, bool) or not isinstance(path, int | np.integer) or not (
+                0 <= path < n):
+            raise MarginInputError(f"path must be a path index from 0 to {n - 1}, got {path!r}")
         if self.single:
             return a
         return a[:, path] if pos_axis else a[path]
@@ -415,14 +444,30 @@ def simulate(
     X, single, n, T = prepare_paths(account, paths)
     evs = check_events(account, events, T)
     if funding_every is not None:
-        if int(funding_every) < 1:
-            raise MarginInputError("funding_every must be a positive number of steps")
+        funding_every = whole_number(funding_every, "funding_every (steps between payments)", 1)
+    for flag, what in ((fees, "fees"), (prices, "prices")):
+        if not isinstance(flag, bool | np.bool_):
+            raise MarginInputError(f"{what} must be True or False, got {flag!r}")
     if times is None:
         t_arr = np.arange(T)
     else:
+        if isinstance(times, str | bytes):
+            raise MarginInputError("times must be one time stamp per step")
         t_arr = np.asarray(times)
         if t_arr.shape != (T,):
             raise MarginInputError(f"times must have one entry per step ({T})")
+    if last_prices is not None:
+        if not isinstance(last_prices, Mapping):
+            raise MarginInputError("last_prices must map a symbol to its last-price path")
+        for sym, lp_path in last_prices.items():
+            try:
+                lp_arr = np.asarray(lp_path, dtype=float)
+            except (TypeError, ValueError):
+                raise MarginInputError(f"the last-price path of {sym} must be numbers") from None
+            if lp_arr.shape[-1:] != (T,) or not np.all(np.isfinite(lp_arr)) or np.any(
+                    lp_arr <= 0):
+                raise MarginInputError(f"the last-price path of {sym} must have {T} positive "
+                                       "prices, like its mark path")
 
     run = _Run(account, X, n, T)
     book, P, venue = run.book, run.P, account.venue
@@ -695,7 +740,7 @@ def attribute(result: SimulationResult, i: int, t1: int, t2: int,
     acct._check_index(i)
     T = result.steps
     for t in (t1, t2):
-        if not 0 <= t < T:
+        if isinstance(t, bool) or not isinstance(t, int | np.integer) or not 0 <= t < T:
             raise MarginInputError(f"step {t} is outside the path (0..{T - 1})")
     lp = result._path(result.liquidation_price, path, True)[i]
     if not (np.isfinite(lp[t1]) and np.isfinite(lp[t2])):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .errors import MarginInputError, UnknownNameError, nonnegative_finite
+from .errors import MarginInputError, UnknownNameError, nonnegative_finite, positive_finite
 from .rules import PartialLiquidation
 from .tiers import RiskTiers
 
@@ -111,6 +111,19 @@ class Venue:
     notes: str = ""
 
     def __post_init__(self) -> None:
+        for what in ("name", "quote_currency", "source", "as_of", "key", "notes"):
+            if not isinstance(getattr(self, what), str):
+                raise MarginInputError(f"a venue's {what.replace('_', ' ')} must be text, got "
+                                       f"{getattr(self, what)!r}")
+        if not self.name.strip():
+            raise MarginInputError("a venue needs a name")
+        positive_finite(self.funding_interval_hours, "funding interval (hours)", 24 * 365)
+        d = self.price_decimals
+        if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 12:
+            raise MarginInputError(f"price_decimals must be a whole number from 0 to 12, got {d!r}")
+        if self.margin_ratio_style not in ("mm/equity", "equity/mm", "equity vs mm"):
+            raise MarginInputError("margin_ratio_style must be 'mm/equity', 'equity/mm' or "
+                                   f"'equity vs mm', got {self.margin_ratio_style!r}")
         if self.contract not in ("linear", "inverse"):
             raise MarginInputError(
                 f"contract must be 'linear' or 'inverse', got {self.contract!r}"
