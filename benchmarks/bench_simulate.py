@@ -114,7 +114,8 @@ def python_loop(acct, paths, n_paths):
 
 def montecarlo(n=10_000, T=1_000, loop_paths=300):
     acct = mc_account()
-    acct_nofee = acct.replace(venue=acct.venue.with_(taker_fee=0.0))
+    # full liquidation, as the plain loop below checks (the preset now steps tiers down)
+    acct_nofee = acct.replace(venue=acct.venue.with_(taker_fee=0.0, partial_liquidation=None))
     paths = mc_paths(n, T)
     monte_carlo(acct_nofee, {k: v[:50] for k, v in paths.items()})  # warm-up
     times = []
