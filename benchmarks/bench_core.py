@@ -12,7 +12,35 @@ import numpy as np
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from _common import five_positions_three_symbols  # noqa: E402
 
-from margin_widgets.core import Account, Position, venues  # noqa: E402
+from margin_widgets.core import Account, Position, account_prices, venues  # noqa: E402
+
+
+def many_accounts(n=100_000):
+    """account_prices on n single-position accounts (BTC and ETH, both modes, both sides)."""
+    rng = np.random.default_rng(1)
+    sym = rng.choice(["BTCUSDT", "ETHUSDT"], n)
+    entry = np.where(sym == "BTCUSDT", 60_000.0, 3_000.0) * rng.uniform(0.5, 1.5, n)
+    qty = np.exp(rng.uniform(np.log(0.001), np.log(300), n)) * np.where(sym == "BTCUSDT", 1, 20)
+    lev = rng.uniform(1, 5, n)
+    cols = dict(symbol=sym, side=rng.choice(["long", "short"], n), quantity=qty,
+                entry_price=entry, wallet_balance=qty * entry / lev * rng.uniform(1, 3, n),
+                mode=rng.choice(["cross", "isolated"], n), leverage=lev)
+    account_prices("binance_usdm", **{k: v[:100] for k, v in cols.items()})
+    times = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        out = account_prices("binance_usdm", **cols)
+        times.append(time.perf_counter() - t0)
+    numeric = dict(cols, side=np.where(cols["side"] == "long", 1, -1))
+    times_num = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        account_prices("binance_usdm", **numeric)
+        times_num.append(time.perf_counter() - t0)
+    return {"accounts": n, "median_ms": round(float(np.median(times)) * 1e3, 2),
+            "median_ms_numeric_side": round(float(np.median(times_num)) * 1e3, 2),
+            "finite_liquidation_prices": int(np.isfinite(out["liquidation_price"]).sum()),
+            "target_ms": 50}
 
 
 def main():
@@ -55,6 +83,7 @@ def main():
             "liquidation_prices_per_second": round(n / dt_single),
             "finite_prices": int(np.isfinite(lps).sum()),
         },
+        "account_prices_vectorised": many_accounts(),
     }, indent=2))
 
 

@@ -8,13 +8,21 @@ import resource
 import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from _common import five_positions_three_symbols, gbm, timeit  # noqa: E402
 
-from margin_widgets.core import Account, Position, monte_carlo, simulate, venues  # noqa: E402
+from margin_widgets.core import (  # noqa: E402
+    Account,
+    PartialLiquidation,
+    Position,
+    monte_carlo,
+    simulate,
+    venues,
+)
 
 
 def interactive():
@@ -106,7 +114,8 @@ def python_loop(acct, paths, n_paths):
 
 def montecarlo(n=10_000, T=1_000, loop_paths=300):
     acct = mc_account()
-    acct_nofee = acct.replace(venue=acct.venue.with_(taker_fee=0.0))
+    # full liquidation, as the plain loop below checks (the preset now steps tiers down)
+    acct_nofee = acct.replace(venue=acct.venue.with_(taker_fee=0.0, partial_liquidation=None))
     paths = mc_paths(n, T)
     monte_carlo(acct_nofee, {k: v[:50] for k, v in paths.items()})  # warm-up
     times = []
@@ -156,10 +165,66 @@ def montecarlo(n=10_000, T=1_000, loop_paths=300):
     }
 
 
+def montecarlo_rules(n=10_000, T=1_000, loop_paths=100):
+    """Monte Carlo with partial liquidation on, against a plain early-exit loop of the rules.
+
+    The loop is tests/unit/loop_oracle.py (one path, one step at a time, stopping when every
+    position is closed), run on ``loop_paths`` paths in both modes and scaled to all paths.
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit"))
+    from loop_oracle import loop
+
+    base = mc_account()
+    out = {}
+    rules = {
+        "tier_step_down": base.venue.with_(taker_fee=0.0, partial_liquidation=PartialLiquidation(
+            "tier_step_down")),
+        "fraction_20pct_above_20k": base.venue.with_(
+            taker_fee=0.0, liquidation_fee_rate=0.001,
+            partial_liquidation=PartialLiquidation("fraction", 0.2, 20_000.0, 1)),
+    }
+    paths = mc_paths(n, T)
+    for name, venue in rules.items():
+        acct = base.replace(venue=venue)
+        monte_carlo(acct, {k: v[:50] for k, v in paths.items()})  # warm-up
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            mc = monte_carlo(acct, paths)
+            times.append(time.perf_counter() - t0)
+        sub = {k: v[:loop_paths] for k, v in paths.items()}
+        t0 = time.perf_counter()
+        agree = True
+        for j in range(loop_paths):
+            one = {k: v[j] for k, v in sub.items()}
+            for mode in ("cross", "isolated"):
+                o = loop(acct.with_mode(mode), one, early_exit=True)
+                agree &= o["liquidated_at"] == mc[mode].liquidated_at[:, j].tolist()
+        loop_t = time.perf_counter() - t0
+        med = float(np.median(times))
+        out[name] = {
+            "paths": n, "steps": T, "positions": 3, "modes": 2,
+            "wall_seconds_median_of_3": round(med, 3),
+            "wall_seconds_all": [round(t, 3) for t in times],
+            "partial_liquidations": {m: int(mc[m].extra["partial_liquidations"].sum())
+                                     for m in mc},
+            "liquidation_probability": {m: round(mc[m].probability_of_liquidation, 4)
+                                        for m in mc},
+            "plain_loop": {"paths_run": loop_paths, "seconds": round(loop_t, 3),
+                           "scaled_to_all_paths_seconds": round(loop_t * n / loop_paths, 1),
+                           "speedup": round(loop_t * n / loop_paths / med, 1),
+                           "liquidation_steps_agree": bool(agree)},
+            "targets": {"wall_seconds": 0.6, "speedup": 20},
+        }
+    return out
+
+
 def main():
     quick = "--quick" in sys.argv
     out = {"interactive_simulate": interactive()}
     out["monte_carlo"] = montecarlo(*((1_000, 200, 50) if quick else ()))
+    out["monte_carlo_partial_liquidation"] = montecarlo_rules(
+        *((1_000, 200, 20) if quick else ()))
     print(json.dumps(out, indent=2))
 
 

@@ -1183,15 +1183,17 @@ _L9 = Lesson(
              ("Only if the wick lasts more than a minute",
               "Time is not the rule: the mark is.")], 1, predict=True),
         ExerciseSpec(
-            "Case B (the mark falls, no wick): at which step is the position liquidated?",
-            lambda: float(l9_results()["mark"].liquidated_at[0]), "step", 0.5,
+            "Case B (the mark falls, no wick): at which step does the liquidation start?",
+            lambda: float(l9_results()["mark"].liquidation_started_at[0]), "step", 0.5,
             ("Find the ✕ on case B's chart: the first step at which the mark is at or below "
              "the liquidation price.",),
             "The engine liquidates at the first step at which the MARK reaches the "
             "liquidation price, although the last price stays above it (the contract trades "
-            "at a 1.2 % premium).",
+            "at a 1.2 % premium). On Binance a position above the lowest bracket is first "
+            "reduced into the next lower bracket (tier step-down), so the rest closes a step "
+            "later.",
             why="The mark crossed the line; the last price never did.",
-            read=lambda w: float(w.results["mark"].liquidated_at[0])),
+            read=lambda w: float(w.results["mark"].liquidation_started_at[0])),
         ExerciseSpec(
             "Case A: by how many USDT did the last price's wick go below the liquidation "
             "price?",

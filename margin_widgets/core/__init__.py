@@ -9,11 +9,13 @@ from .account import Account, PoolState
 from .errors import MarginInputError, UnknownNameError
 from .explain import Explanation, Term, explain_liquidation
 from .position import Position
+from .rules import PartialLiquidation
 from .tiers import Bracket, RiskTiers
 from .venue import Venue, base_asset, venues
 
 __all__ = [
-    "Account", "Bracket", "Explanation", "MarginInputError", "PoolState", "Position",
+    "Account", "Bracket", "Explanation", "MarginInputError", "PartialLiquidation", "PoolState",
+    "Position",
     "RiskTiers", "Term", "UnknownNameError", "Venue", "base_asset", "explain_liquidation",
     "venues",
 ]
@@ -34,5 +36,6 @@ from .scenario import PRESETS, PathSpec, Scenario  # noqa: E402
 __all__ += ["MonteCarloCancelled", "MonteCarloResult", "monte_carlo", "PRESETS", "PathSpec",
             "Scenario"]
 from . import paths  # noqa: E402
+from .batch import account_prices  # noqa: E402
 
-__all__ += ["paths"]
+__all__ += ["paths", "account_prices"]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .book import Book
-from .errors import MarginInputError, UnknownNameError, positive_finite
+from .errors import MAX_AMOUNT, MAX_PRICE, MarginInputError, UnknownNameError, positive_finite
 from .position import Position
 from .venue import Venue, venues
 
@@ -112,7 +112,10 @@ class Account:
         if not isinstance(venue, Venue):
             raise MarginInputError("venue must be a Venue or a preset key such as 'binance_usdm'")
         self.venue = venue
-        self.wallet_balance = positive_finite(wallet_balance, "wallet balance")
+        self.wallet_balance = positive_finite(wallet_balance, "wallet balance", MAX_AMOUNT)
+        if isinstance(positions, str | bytes | Mapping | Position) or not isinstance(
+                positions, Iterable):
+            raise MarginInputError("positions must be a list of Position objects")
         pos = tuple(positions)
         for p in pos:
             if not isinstance(p, Position):
@@ -191,13 +194,17 @@ class Account:
         if mode not in ("cross", "isolated"):
             raise MarginInputError(f"mode must be 'cross' or 'isolated', got {mode!r}")
         if allocation is not None:
-            allocation = list(allocation)
+            if isinstance(allocation, str | bytes | Mapping) or not isinstance(allocation,
+                                                                              Iterable):
+                raise MarginInputError("allocation must be one isolated margin per position")
+            allocation = [positive_finite(a, f"isolated margin of position #{k + 1}", MAX_AMOUNT)
+                          for k, a in enumerate(allocation)]
             if len(allocation) != len(self.positions):
                 raise MarginInputError("give one isolated margin per position")
         new = []
         for i, p in enumerate(self.positions):
             if mode == "cross":
-                new.append(p.with_(mode="cross", isolated_margin=None))
+                new.append(p.with_(mode="cross", isolated_margin=None, auto_add_margin=False))
             else:
                 m = allocation[i] if allocation is not None else (
                     self._iso[i] if p.mode == "isolated" else self.book.im_entry(i))
@@ -212,7 +219,8 @@ class Account:
         for i, p in enumerate(self.positions):
             if p.symbol not in marks:
                 raise UnknownNameError(f"no mark price given for {p.symbol}")
-            out[i] = self.book.x(positive_finite(marks[p.symbol], f"mark price of {p.symbol}"))
+            out[i] = self.book.x(positive_finite(marks[p.symbol], f"mark price of {p.symbol}",
+                                                 MAX_PRICE))
         return out
 
     def notional(self, marks: Marks) -> np.ndarray:
@@ -304,7 +312,8 @@ class Account:
 
     # -- liquidation and bankruptcy ---------------------------------------------------------
     def _check_index(self, i: int) -> None:
-        if not isinstance(i, int | np.integer) or not 0 <= i < len(self.positions):
+        if (isinstance(i, bool) or not isinstance(i, int | np.integer)
+                or not 0 <= i < len(self.positions)):
             raise MarginInputError(
                 f"position index {i!r} is out of range (the account has "
                 f"{len(self.positions)} positions)"
@@ -391,7 +400,9 @@ class Account:
         leave a pool at or past its liquidation point.
         """
         self._require_isolated(i)
-        amount = float(amount)
+        amount = -positive_finite(-amount, "the amount to move") if (
+            not isinstance(amount, bool) and isinstance(amount, int | float | np.number)
+            and amount < 0) else positive_finite(amount, "the amount to move")
         if not math.isfinite(amount) or amount == 0:
             raise MarginInputError("the amount to move must be a non-zero number")
         cur = self.currency

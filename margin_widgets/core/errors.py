@@ -43,29 +43,60 @@ def shown(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def positive_finite(value: float, what: str) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite positive number."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise MarginInputError(f"{what} must be a number, got {shown(value)}") from None
+# Documented bounds of the API: beyond them float arithmetic loses the cents a learner checks
+# (and at 1e308 overflows into NaN), so such input is refused rather than computed.
+MAX_PRICE = 1e12
+MAX_QUANTITY = 1e12
+MAX_AMOUNT = 1e18
+MAX_LEVERAGE = 1_000.0
+
+
+def as_number(value: object, what: str) -> float:
+    """``value`` as a float; refuse bools, text and anything that is not a real number."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        kind = "True/False" if isinstance(value, bool) else type(value).__name__
+        raise MarginInputError(f"{what} must be a number, got {shown(value)} ({kind})")
+    v = float(value)
     if v != v:  # NaN
         raise MarginInputError(f"{what} must be a number, got NaN")
-    if v <= 0 or v == float("inf"):
-        raise MarginInputError(f"{what} must be a positive finite number, got {v:g}")
     return v
 
 
-def nonnegative_finite(value: float, what: str) -> float:
+def positive_finite(value: object, what: str, upper: float | None = None) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite positive number."""
+    v = as_number(value, what)
+    if v <= 0 or v == float("inf"):
+        raise MarginInputError(f"{what} must be a positive finite number, got {v:g}")
+    if upper is not None and v > upper:
+        raise MarginInputError(f"{what} must be at most {upper:g}, got {v:g}")
+    return v
+
+
+def nonnegative_finite(value: object, what: str, upper: float | None = None) -> float:
     """Return ``value`` as a float, or raise if it is negative, NaN or infinite."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise MarginInputError(f"{what} must be a number, got {shown(value)}") from None
-    if v != v:
-        raise MarginInputError(f"{what} must be a number, got NaN")
+    v = as_number(value, what)
     if v < 0 or v == float("inf"):
         raise MarginInputError(f"{what} must be zero or a positive finite number, got {v:g}")
+    if upper is not None and v > upper:
+        raise MarginInputError(f"{what} must be at most {upper:g}, got {v:g}")
+    return v
+
+
+def whole_number(value: object, what: str, lo: int = 0) -> int:
+    """``value`` as an int (no bools, no fractions, no text), at least ``lo``."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(
+                value) == float(value) and float(value).is_integer():
+            value = int(float(value))
+        else:
+            raise MarginInputError(f"{what} must be a whole number, got {shown(value)}")
+    v = int(value)
+    if v < lo:
+        raise MarginInputError(f"{what} must be at least {lo}, got {v}")
     return v
 
 

@@ -110,6 +110,55 @@ def _fmt(v: float) -> str:
     return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:,.6f}"
 
 
+def _num(v: float, sig: int) -> str:
+    """``v`` (non-negative) with ``sig`` significant digits, thousands separated, no exponent."""
+    if v == 0:
+        return "0"
+    mag = int(np.floor(np.log10(abs(v))))
+    d = min(max(sig - 1 - mag, 0), 20)
+    out = f"{v:,.{d}f}"
+    if "." in out:
+        out = out.rstrip("0").rstrip(".")
+    return out
+
+
+def _side(parts: list[tuple[str, float]], sig: int) -> str:
+    """A sum written so that no operator is followed by a minus sign ("+ -" never appears)."""
+    out = []
+    for k, (op, v) in enumerate(parts):
+        neg = v < 0
+        if k == 0:
+            out.append(("−" if neg else "") + _num(abs(v), sig))
+            continue
+        flip = {"+": "−", "−": "+"}[op] if neg else op
+        out.append(f" {flip} {_num(abs(v), sig)}")
+    body = "".join(out)
+    return f"({body})" if len(parts) > 1 else body
+
+
+def evaluate_substituted(text: str) -> float:
+    """The value of a printed substitution (what a learner gets redoing the sum by hand)."""
+    expr = text.replace("−", "-").replace(",", "")
+    if not set(expr) <= set("0123456789.+-*/() "):
+        raise ValueError(f"not an arithmetic expression: {text!r}")
+    return float(eval(expr, {"__builtins__": {}}, {}))  # noqa: S307 - digits and + - / ( ) only
+
+
+def _substitute(num: list[tuple[str, float]], den: list[tuple[str, float]], price: float) -> str:
+    """Numbers with enough digits that the printed sum gives back the printed price."""
+    text = ""
+    for sig in range(10, 18):
+        text = f"{_side(num, sig)} / {_side(den, sig)}"
+        if not np.isfinite(price):
+            return text
+        try:
+            if _fmt(evaluate_substituted(text)) == _fmt(price):
+                return text
+        except ZeroDivisionError:
+            return text
+    return text
+
+
 def explain_liquidation(acct: Account, i: int, marks: Marks) -> Explanation:
     """Explain position ``i``'s liquidation price at ``marks``.
 
@@ -175,15 +224,15 @@ def explain_liquidation(acct: Account, i: int, marks: Marks) -> Explanation:
     if book.inverse:
         if book.entry_basis:
             formula = "LP = Σ s·Q / (WB − TMM1 + UPNL1 − MM_entry + Σ s·Q/EP)"
-            sub = (f"{sq:,.2f} / ({wb:,.6f} − {tmm1:,.6f} + {upnl1:,.6f} − {mm_entry:,.6f} "
-                   f"+ {sq_over_ep:,.6f})")
+            num = [("", sq)]
+            den = [("", wb), ("−", tmm1), ("+", upnl1), ("−", mm_entry), ("+", sq_over_ep)]
             terms += [Term("MM_entry", mm_entry, cur, "maintenance margin at entry"),
                       Term("Σ s·Q", sq, "USD", "signed face value (contracts × contract size)"),
                       Term("Σ s·Q/EP", sq_over_ep, cur, "signed face value at the entry price")]
         else:
             formula = f"LP = (Σ Q·{rate} + Σ s·Q) / (WB − TMM1 + UPNL1 + cum + Σ s·Q/EP)"
-            sub = (f"({mmr_q:,.4f} + {sq:,.2f}) / ({wb:,.6f} − {tmm1:,.6f} + {upnl1:,.6f} + "
-                   f"{cum:,.6f} + {sq_over_ep:,.6f})")
+            num = [("", mmr_q), ("+", sq)]
+            den = [("", wb), ("−", tmm1), ("+", upnl1), ("+", cum), ("+", sq_over_ep)]
             terms += [Term(f"Σ Q·{rate}", mmr_q, "USD", "face value times the maintenance rate"),
                       Term("cum", cum, cur, "maintenance amount of the bracket at the price"),
                       Term("Σ s·Q", sq, "USD", "signed face value (contracts × contract size)"),
@@ -191,20 +240,21 @@ def explain_liquidation(acct: Account, i: int, marks: Marks) -> Explanation:
     else:
         if book.entry_basis:
             formula = "LP = (Σ s·q·EP − WB + TMM1 − UPNL1 + MM_entry) / Σ s·q"
-            sub = (f"({sqep:,.2f} − {wb:,.2f} + {tmm1:,.2f} − {upnl1:,.2f} + {mm_entry:,.2f}) "
-                   f"/ {sq:,.6g}")
+            num = [("", sqep), ("−", wb), ("+", tmm1), ("−", upnl1), ("+", mm_entry)]
+            den = [("", sq)]
             terms += [Term("MM_entry", mm_entry, cur,
                            "maintenance margin measured at the entry price (venue rule)"),
                       Term("Σ s·q·EP", sqep, cur, "signed entry value"),
                       Term("Σ s·q", sq, q_unit, "signed quantity (long +, short −)")]
         else:
             formula = f"LP = (WB − TMM1 + UPNL1 + cum − Σ s·q·EP) / (Σ q·{rate} − Σ s·q)"
-            sub = (f"({wb:,.2f} − {tmm1:,.2f} + {upnl1:,.2f} + {cum:,.2f} − {sqep:,.2f}) / "
-                   f"({mmr_q:,.6g} − {sq:,.6g})")
+            num = [("", wb), ("−", tmm1), ("+", upnl1), ("+", cum), ("−", sqep)]
+            den = [("", mmr_q), ("−", sq)]
             terms += [Term("cum", cum, cur, "maintenance amount of the bracket at the price"),
                       Term("Σ s·q·EP", sqep, cur, "signed entry value"),
                       Term(f"Σ q·{rate}", mmr_q, q_unit, "quantity times the maintenance rate"),
                       Term("Σ s·q", sq, q_unit, "signed quantity (long +, short −)")]
+    sub = _substitute(num, den, price)
 
     notes = []
     if pos.mode == "cross":

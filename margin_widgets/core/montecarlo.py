@@ -14,7 +14,7 @@ element; otherwise the bracket is looked up per element.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,8 @@ import numpy as np
 
 from .account import Account
 from .errors import MarginInputError
-from .simulation import _rate_array, prepare_paths
+from .rules import run_rules
+from .simulation import _rate_array, check_events, prepare_paths
 
 __all__ = ["MonteCarloResult", "MonteCarloCancelled", "monte_carlo"]
 
@@ -132,12 +133,6 @@ class _Contribution:
         return out
 
 
-def _first_true(hit: np.ndarray, T: int) -> np.ndarray:
-    k = np.argmax(hit, axis=-1)
-    any_hit = hit[np.arange(hit.shape[0]), k]
-    return np.where(any_hit, k, T)
-
-
 def monte_carlo(
     account: Account,
     paths: Mapping[str, Any],
@@ -146,9 +141,10 @@ def monte_carlo(
     funding_rate: float | Sequence[float] | Mapping[str, Any] = 0.0,
     funding_every: int | None = None,
     fees: bool = True,
+    events: Iterable[Any] = (),
     percentiles: Sequence[float] = (5, 25, 50, 75, 95),
     band_points: int = 200,
-    chunk_size: int = 256,
+    chunk_size: int = 1024,
     progress: Callable[[float], bool | None] | None = None,
 ) -> dict[str, MonteCarloResult]:
     """Liquidation statistics over many paths, for every position cross and every isolated.
@@ -163,6 +159,9 @@ def monte_carlo(
         Isolated margin per position in the isolated run (default: initial margin).
     funding_rate, funding_every, fees
         As in :func:`simulate`.
+    events : iterable of TransferEvent or dict
+        Scheduled transfers, as in :func:`simulate`; ``add_margin`` / ``remove_margin`` apply
+        to the isolated run only (as in :func:`compare_modes`).
     percentiles : sequence of float
         Equity percentiles reported on ``band_points`` evenly spaced steps.
     chunk_size : int
@@ -178,8 +177,9 @@ def monte_carlo(
 
     Notes
     -----
-    Same liquidation rule as :func:`simulate`: a pool is liquidated at the first step with
-    ``wallet + sum uPnL <= sum MM``; cross loses its whole pool, isolated its own margin.
+    The rules are those of :func:`simulate`, from the same code (:mod:`.rules`): funding,
+    transfers, auto-add margin, partial or full liquidation, forfeit or fee. For any path the
+    liquidation steps and the final equity equal ``simulate``'s.
 
     Examples
     --------
@@ -188,15 +188,24 @@ def monte_carlo(
     >>> acct = Account(Venue("demo", tiers=RiskTiers.flat(0.004)), 10_000,
     ...                [Position("BTCUSDT", "long", 1, 60_000, leverage=10)])
     >>> paths = np.array([[60_000, 55_000, 53_000], [60_000, 61_000, 62_000]], dtype=float)
-    >>> mc = monte_carlo(acct, {"BTCUSDT": paths})
+    >>> mc = monte_carlo(acct, paths={"BTCUSDT": paths})
     >>> mc["isolated"].liquidated_at.tolist(), mc["cross"].liquidated_at.tolist()
     ([[2, -1]], [[-1, -1]])
     """
+    if not isinstance(account, Account):
+        raise MarginInputError("account must be an Account")
     X, _single, n, T = prepare_paths(account, paths)
-    if chunk_size < 1:
-        raise MarginInputError("chunk_size must be positive")
+    chunk_size = _whole(chunk_size, "chunk_size", 1)
+    band_points = _whole(band_points, "band_points", 1)
+    pct = _percentiles(percentiles)
+    if progress is not None and not callable(progress):
+        raise MarginInputError("progress must be a function of the fraction done, or None")
+    if funding_every is not None:
+        funding_every = _whole(funding_every, "funding_every", 1)
     cross_acct = account.with_mode("cross")
     iso_acct = account.with_mode("isolated", allocation)
+    evs_iso = check_events(iso_acct, events, T)
+    evs_cross = [e for e in evs_iso if e.kind not in ("add_margin", "remove_margin")]
     book = account.book
     P = book.n
     venue = account.venue
@@ -204,95 +213,64 @@ def monte_carlo(
     fee_total = float((venue.taker_fee * book.notional_entry).sum()) if fees else 0.0
     w0 = account.wallet_balance
     iso_m = iso_acct.isolated_margins
-    iso_free = w0 - float(iso_m.sum()) - fee_total      # cross wallet of the isolated run
-    cross_w = w0 - fee_total
-    liq_rate = venue.liquidation_fee_rate
+    tol = 1e-11 * float(book.notional_entry.sum() + w0)
+    modes: dict[str, dict[str, Any]] = {
+        "cross": dict(cross=np.ones(P, bool), c0=w0 - fee_total, iso0=np.zeros(P),
+                      events=evs_cross, auto=np.zeros(P, bool)),
+        "isolated": dict(cross=np.zeros(P, bool), c0=w0 - float(iso_m.sum()) - fee_total,
+                         iso0=iso_m, events=evs_iso,
+                         auto=np.array([p.auto_add_margin for p in iso_acct.positions], bool)),
+    }
 
     funding = funding_every is not None
     if funding:
-        if int(funding_every) < 1:  # type: ignore[arg-type]
-            raise MarginInputError("funding_every must be a positive number of steps")
         steps = np.arange(T)
         is_f = (steps % int(funding_every) == 0) & (steps > 0)  # type: ignore[arg-type]
         rates = [(_rate_array(funding_rate, p.symbol, T) * is_f) for p in account.positions]
+        funding = any(r.any() for r in rates)
 
-    pct = tuple(float(q) for q in percentiles)
     band_steps = np.unique(np.linspace(0, T - 1, min(band_points, T)).round().astype(int))
-    tau = {"cross": np.empty((P, n), dtype=np.int64), "isolated": np.empty((P, n), np.int64)}
-    final = {"cross": np.empty(n), "isolated": np.empty(n)}
-    bands_eq = {"cross": np.empty((n, band_steps.size)),
-                "isolated": np.empty((n, band_steps.size))}
+    tau = {m: np.empty((P, n), dtype=np.int64) for m in modes}
+    bands_eq = {m: np.empty((n, band_steps.size)) for m in modes}
+    extra = {m: {k: np.zeros(n) for k in ("partial_liquidations", "auto_add_margin",
+                                          "liquidation_fees", "insurance_payout")}
+             for m in modes}
     syms = [p.symbol for p in account.positions]
 
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
         m = stop - start
-        rows = np.arange(m)
-        xs = {s: book.x(X[s][start:stop]) for s in dict.fromkeys(syms)}
+        xs_sym = {s: book.x(X[s][start:stop]) for s in dict.fromkeys(syms)}
+        xs = [xs_sym[syms[i]] for i in range(P)]
         h = np.empty((P, m, T))
         for i in range(P):
-            contrib[i](xs[syms[i]], h[i])
-        cum_f = None
+            contrib[i](xs[i], h[i])
+        F = None
         if funding:
-            cum_f = np.zeros((P, m, T))
+            F = np.zeros((P, m, T))
             for i in range(P):
                 if rates[i].any():
-                    notional = book.u[i] * xs[syms[i]]
-                    cum_f[i] = np.cumsum(book.s[i] * notional * rates[i], axis=-1)
-                    h[i] -= cum_f[i]            # funding drains the pool that pays it
-
-        # upnl only where it is needed: at the band steps and at a pool's liquidation step
-        def upnl_at(i: int, k: Any, rows: Any = rows, xs: Any = xs) -> Any:
-            """UPnL at one step per path (``k`` has one entry per path)."""
-            return book.upnl(i, xs[syms[i]][rows, k])
-
-        def upnl_cols(i: int, cols: Any, xs: Any = xs) -> Any:
-            """UPnL of every path at the steps ``cols``."""
-            return book.upnl(i, xs[syms[i]][:, cols])
-
-        def notional_at(i: int, k: Any, rows: Any = rows, xs: Any = xs) -> Any:
-            return book.u[i] * xs[syms[i]][rows, k]
-
-        def keep_after(mb: Any, notl: Any) -> Any:
-            if liq_rate is None:
-                return np.zeros_like(mb)
-            return np.maximum(mb - np.minimum(liq_rate * notl, np.maximum(mb, 0)), 0.0)
-
-        # -- cross: one pool -------------------------------------------------------------
-        g = h.sum(axis=0) if P > 1 else h[0]
-        tc = _first_true(g <= -cross_w, T)
-        tau["cross"][:, start:stop] = tc
-        kk = np.minimum(tc, T - 1)
-        mb_liq = cross_w + sum(upnl_at(i, kk) for i in range(P)) - (
-            sum(cum_f[i][rows, kk] for i in range(P)) if cum_f is not None else 0.0)
-        keep = keep_after(mb_liq, sum(notional_at(i, kk) for i in range(P)))
-        eq_b = cross_w + sum(upnl_cols(i, band_steps) for i in range(P))
-        if cum_f is not None:
-            eq_b = eq_b - cum_f[:, :, band_steps].sum(axis=0)
-        bands_eq["cross"][start:stop] = np.where(band_steps[None] < tc[:, None], eq_b,
-                                                 keep[:, None])
-        final["cross"][start:stop] = bands_eq["cross"][start:stop, -1]   # last band = T - 1
-
-        # -- isolated: one pool per position ----------------------------------------------
-        eq_iso_b = np.full((m, band_steps.size), iso_free)
-        for i in range(P):
-            ti = _first_true(h[i] <= -iso_m[i], T)
-            tau["isolated"][i, start:stop] = ti
-            k_i = np.minimum(ti, T - 1)
-            mb_i = iso_m[i] + upnl_at(i, k_i) - (cum_f[i][rows, k_i] if cum_f is not None
-                                                  else 0.0)
-            keep_i = keep_after(mb_i, notional_at(i, k_i))
-            val = iso_m[i] + upnl_cols(i, band_steps)
-            if cum_f is not None:
-                val = val - cum_f[i][:, band_steps]
-            eq_iso_b += np.where(band_steps[None] < ti[:, None], val, keep_i[:, None])
-        bands_eq["isolated"][start:stop] = eq_iso_b
-        final["isolated"][start:stop] = eq_iso_b[:, -1]
+                    F[i] = np.cumsum(book.s[i] * (book.u[i] * xs[i]) * rates[i], axis=-1)
+        for mode, cfg in modes.items():
+            out = run_rules(
+                book, cfg["cross"], xs, H=h, F=F, c_cross0=cfg["c0"], iso0=cfg["iso0"],
+                events=cfg["events"], liq_rate=venue.liquidation_fee_rate,
+                partial=venue.partial_liquidation, auto_add=cfg["auto"], record=False,
+                probe_steps=band_steps, tol=tol, currency=account.currency,
+            )
+            tau[mode][:, start:stop] = out.liquidated_at
+            assert out.equity_at is not None
+            bands_eq[mode][start:stop] = out.equity_at
+            ex = extra[mode]
+            ex["partial_liquidations"][start:stop] = out.n_partial
+            ex["auto_add_margin"][start:stop] = out.topups_total
+            ex["liquidation_fees"][start:stop] = out.liq_fees_total
+            ex["insurance_payout"][start:stop] = out.payout_total
         if progress is not None and progress(stop / n) is False:
             raise MonteCarloCancelled(f"cancelled after {stop:,} of {n:,} paths")
-        del h, g, cum_f, xs
+        del h, F, xs
 
-    out = {}
+    result = {}
     for mode, acct_m in (("cross", cross_acct), ("isolated", iso_acct)):
         t = tau[mode]
         first_any = t.min(axis=0)
@@ -301,10 +279,33 @@ def monte_carlo(
         pos_prob = np.stack([np.cumsum(np.bincount(t[i][t[i] < T], minlength=T)[:T]) / n
                              for i in range(P)])
         bands = np.percentile(bands_eq[mode], pct, axis=0)
-        out[mode] = MonteCarloResult(
+        result[mode] = MonteCarloResult(
             mode=mode, account=acct_m, liquidated_at=np.where(t < T, t, -1),
-            final_equity=final[mode], liquidation_probability=prob,
+            final_equity=bands_eq[mode][:, -1].copy(), liquidation_probability=prob,
             position_liquidation_probability=pos_prob, band_steps=band_steps,
-            percentiles=pct, equity_bands=bands, initial_wallet=w0,
+            percentiles=pct, equity_bands=bands, initial_wallet=w0, extra=extra[mode],
         )
-    return out
+    return result
+
+
+def _whole(v: Any, what: str, lo: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int | np.integer):
+        raise MarginInputError(f"{what} must be a whole number, got {v!r}")
+    if v < lo:
+        raise MarginInputError(f"{what} must be at least {lo}, got {v}")
+    return int(v)
+
+
+def _percentiles(percentiles: Any) -> tuple[float, ...]:
+    if isinstance(percentiles, str | bytes) or not isinstance(percentiles, Iterable):
+        raise MarginInputError("percentiles must be a list of numbers between 0 and 100")
+    out = []
+    for q in percentiles:
+        if isinstance(q, bool) or not isinstance(q, int | float | np.integer | np.floating):
+            raise MarginInputError(f"a percentile must be a number, got {q!r}")
+        if not 0 <= float(q) <= 100:
+            raise MarginInputError(f"a percentile must be between 0 and 100, got {q!r}")
+        out.append(float(q))
+    if not out:
+        raise MarginInputError("give at least one percentile")
+    return tuple(out)

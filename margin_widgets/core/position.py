@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-from .errors import MarginInputError, positive_finite
+import numpy as np
+
+from .errors import (
+    MAX_AMOUNT,
+    MAX_LEVERAGE,
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MarginInputError,
+    positive_finite,
+)
 
 __all__ = ["Position"]
 
@@ -38,6 +47,9 @@ class Position:
         entry.
     contract_size : float
         Value of one contract (USD for inverse contracts; a multiplier for linear ones).
+    auto_add_margin : bool
+        Isolated only: before the position is liquidated, top up its margin from the available
+        balance (Bybit's auto-margin replenishment, section 5 of the margin model).
 
     Examples
     --------
@@ -57,11 +69,14 @@ class Position:
     mode: Mode = "cross"
     isolated_margin: float | None = None
     contract_size: float = 1.0
+    auto_add_margin: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.symbol, str) or not self.symbol.strip():
             raise MarginInputError("a position needs a symbol such as 'BTCUSDT'")
         object.__setattr__(self, "symbol", self.symbol.strip())
+        if not isinstance(self.side, str | int) or isinstance(self.side, bool):
+            raise MarginInputError(f"side must be 'long' or 'short', got {self.side!r}")
         side = str(self.side).lower()
         side = {"buy": "long", "sell": "short", "+1": "long", "1": "long", "-1": "short"}.get(
             side, side
@@ -69,25 +84,38 @@ class Position:
         if side not in ("long", "short"):
             raise MarginInputError(f"side must be 'long' or 'short', got {self.side!r}")
         object.__setattr__(self, "side", side)
+        if not isinstance(self.mode, str):
+            raise MarginInputError(f"mode must be 'cross' or 'isolated', got {self.mode!r}")
         mode = str(self.mode).lower()
         if mode not in ("cross", "isolated"):
             raise MarginInputError(f"mode must be 'cross' or 'isolated', got {self.mode!r}")
         object.__setattr__(self, "mode", mode)
-        object.__setattr__(self, "quantity", positive_finite(self.quantity, "quantity"))
-        object.__setattr__(self, "entry_price", positive_finite(self.entry_price, "entry price"))
-        object.__setattr__(self, "leverage", positive_finite(self.leverage, "leverage"))
+        q = positive_finite(self.quantity, "quantity", MAX_QUANTITY)
+        object.__setattr__(self, "quantity", q)
+        ep = positive_finite(self.entry_price, "entry price", MAX_PRICE)
+        object.__setattr__(self, "entry_price", ep)
+        lev = positive_finite(self.leverage, "leverage", MAX_LEVERAGE)
+        object.__setattr__(self, "leverage", lev)
         if self.leverage < 1:
             raise MarginInputError(f"leverage must be at least 1, got {self.leverage:g}")
         object.__setattr__(
-            self, "contract_size", positive_finite(self.contract_size, "contract size")
+            self, "contract_size", positive_finite(self.contract_size, "contract size", 1e9)
         )
+        if not isinstance(self.auto_add_margin, bool | np.bool_):
+            raise MarginInputError(
+                f"auto_add_margin must be True or False, got {self.auto_add_margin!r}")
+        object.__setattr__(self, "auto_add_margin", bool(self.auto_add_margin))
+        if self.auto_add_margin and mode != "isolated":
+            raise MarginInputError(
+                "auto_add_margin applies to an isolated position only (a cross position is "
+                "already backed by the whole cross wallet)")
         if self.isolated_margin is not None:
             if mode != "isolated":
                 object.__setattr__(self, "isolated_margin", None)
             else:
                 object.__setattr__(
                     self, "isolated_margin",
-                    positive_finite(self.isolated_margin, "isolated margin"),
+                    positive_finite(self.isolated_margin, "isolated margin", MAX_AMOUNT),
                 )
 
     @property

@@ -34,7 +34,8 @@ import numpy as np
 
 from .account import Account, ratio
 from .book import Book
-from .errors import MarginInputError, positive_finite
+from .errors import MAX_PRICE, MarginInputError, positive_finite, whole_number
+from .rules import run_rules
 
 __all__ = [
     "Event",
@@ -75,11 +76,11 @@ class TransferEvent:
         if self.kind not in TRANSFER_KINDS:
             raise MarginInputError(
                 f"unknown event kind {self.kind!r}; use one of {', '.join(TRANSFER_KINDS)}")
-        object.__setattr__(self, "amount", positive_finite(self.amount, "event amount"))
-        if int(self.step) != self.step or self.step < 0:
-            raise MarginInputError(f"an event step must be a non-negative integer, got "
-                                   f"{self.step!r}")
-        object.__setattr__(self, "step", int(self.step))
+        object.__setattr__(self, "amount", positive_finite(self.amount, "event amount", 1e15))
+        object.__setattr__(self, "step", whole_number(self.step, "an event step", 0))
+        if self.position is not None:
+            object.__setattr__(self, "position",
+                               whole_number(self.position, "an event's position index", 0))
         if self.kind in ("add_margin", "remove_margin") and self.position is None:
             raise MarginInputError(f"a {self.kind} event needs the position it applies to")
 
@@ -99,6 +100,7 @@ class Event:
     fee: float = 0.0
     insurance_payout: float = 0.0
     note: str = ""
+    quantity: float = 0.0
 
 
 def _as_event(e: TransferEvent | Mapping[str, Any]) -> TransferEvent:
@@ -112,6 +114,25 @@ def _as_event(e: TransferEvent | Mapping[str, Any]) -> TransferEvent:
     raise MarginInputError(f"an event must be a TransferEvent or a dict, got {e!r}")
 
 
+def check_events(account: Account, events: Any, T: int,
+                 require_isolated: bool = True) -> list[TransferEvent]:
+    """Validate scheduled transfers against an account and a path length; sorted by step."""
+    if events is None or isinstance(events, str | bytes | Mapping) or not isinstance(
+            events, Iterable):
+        raise MarginInputError("events must be a list of TransferEvent or dicts")
+    evs = sorted((_as_event(e) for e in events), key=lambda e: e.step)
+    for e in evs:
+        if e.step >= T:
+            raise MarginInputError(f"an event at step {e.step} is past the end of the path "
+                                   f"({T} steps)")
+        if e.position is not None:
+            account._check_index(e.position)
+            if require_isolated and account.positions[e.position].mode != "isolated":
+                raise MarginInputError(
+                    f"a {e.kind} event targets position #{e.position + 1}, which is cross")
+    return evs
+
+
 def prepare_paths(
     account: Account, paths: Mapping[str, Any]
 ) -> tuple[dict[str, np.ndarray], bool, int, int]:
@@ -119,6 +140,8 @@ def prepare_paths(
 
     Returns ``(paths as (n_paths, T) arrays, single, n_paths, T)``.
     """
+    if not isinstance(account, Account):
+        raise MarginInputError("account must be an Account")
     if not isinstance(paths, Mapping):
         raise MarginInputError("paths must map each symbol to its mark-price path")
     needed = list(dict.fromkeys(p.symbol for p in account.positions))
@@ -128,18 +151,28 @@ def prepare_paths(
     for sym in needed:
         if sym not in paths:
             raise MarginInputError(f"no price path given for {sym}")
-        a = np.asarray(paths[sym], dtype=float)
+        raw = paths[sym]
+        if isinstance(raw, str | bytes) or raw is None:
+            raise MarginInputError(f"the path of {sym} must be numbers, got {raw!r:.40}")
+        try:
+            arr = np.asarray(raw)
+            if arr.dtype == bool or arr.dtype.kind not in "iuf":
+                raise ValueError
+            a = arr.astype(float)
+        except (TypeError, ValueError):
+            raise MarginInputError(f"the path of {sym} must be an array of prices (numbers), "
+                                   "every row the same length") from None
         if a.ndim not in (1, 2):
             raise MarginInputError(f"the path of {sym} must have shape (T,) or (n_paths, T)")
         if a.shape[-1] < 1:
             raise MarginInputError(f"the path of {sym} is empty")
-        bad = ~np.isfinite(a) | (a <= 0)
+        bad = ~np.isfinite(a) | (a <= 0) | (a > MAX_PRICE)
         if bad.any():
             idx = np.argwhere(bad)[0]
             where = f"step {idx[-1]}" + (f" of path {idx[0]}" if a.ndim == 2 else "")
             raise MarginInputError(
-                f"the path of {sym} has a price that is not a positive number at {where}: "
-                f"{a[tuple(idx)]!r}")
+                f"the path of {sym} has a price that is not a positive number up to "
+                f"{MAX_PRICE:g} at {where}: {a[tuple(idx)]!r}")
         if a.ndim == 2:
             single = False
         arrays[sym] = a
@@ -161,11 +194,23 @@ def prepare_paths(
 def _rate_array(rate: Any, sym: str, T: int) -> np.ndarray:
     if isinstance(rate, Mapping):
         rate = rate.get(sym, 0.0)
-    r = np.asarray(rate, dtype=float)
+    msg = "a funding rate must be a number or one finite number per step"
+    if isinstance(rate, str | bytes | bool) or rate is None:
+        raise MarginInputError(f"{msg}, got {rate!r}")
+    try:
+        arr = np.asarray(rate)
+        if arr.dtype == bool or arr.dtype.kind not in "iuf":
+            raise ValueError
+        r = arr.astype(float)
+    except (TypeError, ValueError):
+        raise MarginInputError(msg) from None
     if r.ndim == 0:
         r = np.full(T, float(r))
     if r.shape != (T,) or not np.all(np.isfinite(r)):
-        raise MarginInputError("a funding rate must be a number or one finite number per step")
+        raise MarginInputError(msg)
+    if np.any(np.abs(r) > 1.0):
+        raise MarginInputError("a funding rate is a fraction per interval; above 100 % (1.0) "
+                               "is not a rate")
     return r
 
 
@@ -211,6 +256,8 @@ class SimulationResult:
     _iso_funding: Any = field(default=None, repr=False)
     _iso_transfers: Any = field(default=None, repr=False)
     single: bool = True
+    quantity: Any = None
+    rule_events: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def steps(self) -> int:
@@ -222,7 +269,27 @@ class SimulationResult:
         """The account's positions, in result order."""
         return self.account.positions
 
+    @property
+    def liquidation_started_at(self) -> np.ndarray:
+        """First step at which a liquidation (partial or full) reduced each position.
+
+        Same shape as :attr:`liquidated_at`; −1 where no liquidation touched the position.
+        With full liquidation the two are equal; with partial liquidation this is the step
+        the mark first reached the liquidation price, and ``liquidated_at`` the step the last
+        part closed. Only liquidation changes a position's quantity along a path.
+        """
+        q0 = np.array([p.quantity for p in self.account.positions], dtype=float)
+        q = np.asarray(self.quantity, dtype=float)
+        q0 = q0.reshape((-1,) + (1,) * (q.ndim - 1))
+        reduced = q < q0 * (1 - 1e-12)
+        first = np.argmax(reduced, axis=-1)
+        return np.where(reduced.any(axis=-1), first, -1)
+
     def _path(self, a: np.ndarray, path: int, pos_axis: bool) -> np.ndarray:
+        n = 1 if self.single else int(self.wallet_balance.shape[0])
+        if isinstance(path, bool) or not isinstance(path, int | np.integer) or not (
+                0 <= path < n):
+            raise MarginInputError(f"path must be a path index from 0 to {n - 1}, got {path!r}")
         if self.single:
             return a
         return a[:, path] if pos_axis else a[path]
@@ -246,27 +313,29 @@ class SimulationResult:
             mark = float(self._path(self.marks[sym], path, False)[k]) if sym else float("nan")
             out.append(Event(k, self.times[k], rec["kind"] + ("" if ok else " refused"), i, sym,
                              mark, amount=rec["amount"] if ok else 0.0, note=reason))
-        liq = self.liquidated_at if self.single else self.liquidated_at[:, path]
-        forfeited = self._path(self.forfeited, path, True)
-        payout = self._path(self.insurance_payout, path, True)
-        realized = self._path(self.realized_pnl, path, True)
-        seen_cross = False
-        for i, k in enumerate(np.asarray(liq).tolist()):
-            if k < 0:
+        seen_cross: set[int] = set()
+        for ev in self.rule_events:
+            if ev["path"] != path:
                 continue
+            i, k = ev["position"], ev["step"]
             p = acct.positions[i]
             mark = float(self._path(self.marks[p.symbol], path, False)[k])
-            if p.mode == "cross":
-                note = ("cross pool liquidated: every cross position closed"
-                        if not seen_cross else "closed with the cross pool")
-                fee = float(forfeited[i]) if not seen_cross else 0.0
-                pay = float(payout[i]) if not seen_cross else 0.0
-                seen_cross = True
-            else:
-                note = "isolated position liquidated: its isolated margin is lost"
-                fee, pay = float(forfeited[i]), float(payout[i])
-            out.append(Event(k, self.times[k], "liquidation", i, p.symbol, mark,
-                             loss=-float(realized[i]), fee=fee, insurance_payout=pay, note=note))
+            kind = ev["kind"]
+            note = ev["note"]
+            if kind == "liquidation":
+                if p.mode == "cross":
+                    note = ("cross pool liquidated: every cross position closed"
+                            if k not in seen_cross else "closed with the cross pool")
+                    seen_cross.add(k)
+                elif self.account.venue.liquidation_fee_rate is None:
+                    note = "isolated position liquidated: its isolated margin is lost"
+                else:
+                    note = ("isolated position liquidated: a fee on the closed notional, the rest "
+                            "returns to the cross wallet")
+            out.append(Event(k, self.times[k], kind, i, p.symbol, mark,
+                             amount=ev["amount"], loss=-ev["realized"], fee=ev["fee"],
+                             insurance_payout=ev["insurance_payout"], note=note,
+                             quantity=ev["quantity"]))
         out.sort(key=lambda e: (e.step, e.kind != "open fee"))
         return out
 
@@ -389,25 +458,32 @@ def simulate(
     (4, 0.0)
     """
     X, single, n, T = prepare_paths(account, paths)
-    evs = sorted((_as_event(e) for e in events), key=lambda e: e.step)
-    for e in evs:
-        if e.step >= T:
-            raise MarginInputError(f"an event at step {e.step} is past the end of the path "
-                                   f"({T} steps)")
-        if e.position is not None:
-            account._check_index(e.position)
-            if account.positions[e.position].mode != "isolated":
-                raise MarginInputError(
-                    f"a {e.kind} event targets position #{e.position + 1}, which is cross")
+    evs = check_events(account, events, T)
     if funding_every is not None:
-        if int(funding_every) < 1:
-            raise MarginInputError("funding_every must be a positive number of steps")
+        funding_every = whole_number(funding_every, "funding_every (steps between payments)", 1)
+    for flag, what in ((fees, "fees"), (prices, "prices")):
+        if not isinstance(flag, bool | np.bool_):
+            raise MarginInputError(f"{what} must be True or False, got {flag!r}")
     if times is None:
         t_arr = np.arange(T)
     else:
+        if isinstance(times, str | bytes):
+            raise MarginInputError("times must be one time stamp per step")
         t_arr = np.asarray(times)
         if t_arr.shape != (T,):
             raise MarginInputError(f"times must have one entry per step ({T})")
+    if last_prices is not None:
+        if not isinstance(last_prices, Mapping):
+            raise MarginInputError("last_prices must map a symbol to its last-price path")
+        for sym, lp_path in last_prices.items():
+            try:
+                lp_arr = np.asarray(lp_path, dtype=float)
+            except (TypeError, ValueError):
+                raise MarginInputError(f"the last-price path of {sym} must be numbers") from None
+            if lp_arr.shape[-1:] != (T,) or not np.all(np.isfinite(lp_arr)) or np.any(
+                    lp_arr <= 0):
+                raise MarginInputError(f"the last-price path of {sym} must have {T} positive "
+                                       "prices, like its mark path")
 
     run = _Run(account, X, n, T)
     book, P, venue = run.book, run.P, account.venue
@@ -428,149 +504,78 @@ def simulate(
     fee_total = float(open_fee.sum())
 
     iso0 = account.isolated_margins
-    cross_flow = np.zeros((n, T))     # deposits, withdrawals and transfers, cumulative
-    iso_flow = np.zeros((P, n, T))
-
-    def cross_wallet_pre() -> np.ndarray:
-        w = account.cross_wallet - fee_total + cross_flow
-        if cross.any():
-            w = w - cum_f[cross].sum(axis=0)
-        return w
-
-    def iso_margin(i: int) -> np.ndarray:
-        return iso0[i] - cum_f[i] + iso_flow[i]
-
     h = run.upnl - run.mm                       # each position's own margin contribution
+    out = run_rules(
+        book, cross, run.x, H=h, F=cum_f if funding_every is not None else None,
+        c_cross0=account.cross_wallet - fee_total, iso0=iso0, events=evs,
+        liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
+        auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
+        record=True, tol=run.tol, currency=account.currency,
+    )
+    tau = out.liquidated_at
 
-    def g_cross() -> np.ndarray:
-        return cross_wallet_pre() + h[cross].sum(axis=0)
+    # --- the state along the path, rebuilt from the engine's changes -------------------------
+    f_at = np.ones((P, n, T))
+    f_after = np.ones((P, n, T))
+    cc_at = np.full((n, T), account.cross_wallet - fee_total)
+    cc_after = cc_at.copy()
+    ci_at = np.repeat(np.repeat(iso0[:, None, None], n, axis=1), T, axis=2).astype(float)
+    ci_after = ci_at.copy()
+    for k, after_only, rows, f_new, cc_new, ci_new in out.changes:
+        m_after = steps[None, :] >= k[:, None]
+        m_at = steps[None, :] >= (k + (1 if after_only else 0))[:, None]
+        for arr, mask in ((f_after, m_after), (f_at, m_at)):
+            arr[:, rows] = np.where(mask[None], f_new[:, :, None], arr[:, rows])
+        for arr2, mask in ((cc_after, m_after), (cc_at, m_at)):
+            arr2[rows] = np.where(mask, cc_new[:, None], arr2[rows])
+        for arr, mask in ((ci_after, m_after), (ci_at, m_at)):
+            arr[:, rows] = np.where(mask[None], ci_new[:, :, None], arr[:, rows])
+    open_at = f_at > 0                          # open when the engine looks at the step
+    partial_seen = bool(((f_at > 0) & (f_at < 1)).any() or ((f_after > 0) & (f_after < 1)).any())
 
-    # --- scheduled transfers, in step order; each path decides on its own -----------------
-    transfer_log: list[dict[str, Any]] = []
-    cur = account.currency
-    for e in evs:
-        k = e.step
-        wc = cross_wallet_pre()[:, k]
-        cross_alive = (run.first_breach(g_cross(), k) >= k) if cross.any() else np.ones(n, bool)
-        ok = np.ones(n, bool)
-        reason = np.full(n, "", dtype=object)
-        if e.kind in ("add_margin", "remove_margin"):
-            assert e.position is not None
-            i = int(e.position)
-            m = iso_margin(i)
-            alive = run.first_breach(m + h[i], k) >= k
-            reason[~alive] = "the position was already liquidated"
-            ok &= alive
-            if e.kind == "add_margin":
-                avail = np.maximum(0.0, wc + h_cross_upnl_minus_im(run, k))
-                limit = np.minimum(avail, wc)
-                over = e.amount > limit + 1e-9
-                reason[ok & over] = [f"only {v:,.2f} {cur} available" for v in limit[ok & over]]
-                ok &= ~over
-                ok &= cross_alive | ~cross.any()
-                delta_c, delta_i = -e.amount, e.amount
+    def mm_of(f: np.ndarray) -> np.ndarray:
+        if not partial_seen:
+            return np.where(f > 0, run.mm, 0.0)
+        mm = np.zeros((P, n, T))
+        for i in range(P):
+            if book.entry_basis:
+                mm[i] = book.tiers[i].maintenance_margin(f[i] * book.notional_entry[i],
+                                                         book.extra)
             else:
-                mk = m[:, k]
-                limit = np.maximum(0.0, np.minimum(mk - run.mm[i][:, k],
-                                                   mk + run.upnl[i][:, k] - run.im[i][:, k]))
-                over = e.amount > limit + 1e-9
-                reason[ok & over] = [f"at most {v:,.2f} {cur} can be removed"
-                                     for v in limit[ok & over]]
-                ok &= ~over
-                delta_c, delta_i = e.amount, -e.amount
-            amt = np.where(ok, 1.0, 0.0)
-            cross_flow[:, k:] += (delta_c * amt)[:, None]
-            iso_flow[i][:, k:] += (delta_i * amt)[:, None]
-            # refuse (undo) where the move itself would leave a pool at its requirement
-            bad = ok & ((g_cross()[:, k] <= 0) & cross.any() | (iso_margin(i)[:, k] + h[i][:, k]
-                                                                <= 0))
-            if bad.any():
-                cross_flow[bad, k:] -= delta_c
-                iso_flow[i][bad, k:] -= delta_i
-                reason[bad] = "refused: it would liquidate a pool at once"
-                ok &= ~bad
-        else:
-            sign = 1.0 if e.kind == "deposit" else -1.0
-            if e.kind == "withdraw":
-                avail = np.maximum(0.0, wc + h_cross_upnl_minus_im(run, k))
-                over = e.amount > np.minimum(avail, wc) + 1e-9
-                reason[over] = "more than the available balance"
-                ok &= ~over
-            cross_flow[ok, k:] += sign * e.amount
-        reason[ok] = "done"
-        transfer_log.append({
-            "step": k, "kind": e.kind, "position": e.position, "amount": e.amount,
-            "accepted": bool(ok[0]) if single else ok, "reason": str(reason[0]),
-            "reasons": reason.tolist(),
-        })
+                mm[i] = book.tiers[i].maintenance_margin(f[i] * run.notional[i], book.extra)
+        return np.where(f > 0, mm, 0.0)
 
-    # --- liquidation steps -------------------------------------------------------------------
-    tau = np.full((P, n), T, dtype=int)
-    tau_c = run.first_breach(g_cross()) if cross.any() else np.full(n, T)
-    tau[cross] = tau_c
-    for i in run.iso_idx:
-        tau[i] = run.first_breach(iso_margin(i) + h[i])
-    open_at = steps[None, None, :] <= tau[:, :, None]       # open when the engine looks
-    open_after = steps[None, None, :] < tau[:, :, None]     # still open once the step settled
+    # funding actually paid: each step's payment on the share open at that step
+    dF = np.diff(cum_f, axis=-1, prepend=0.0)
+    fund_paid = np.cumsum(f_at * dF, axis=-1)
+    F_at = f_at * cum_f
+    F_after = f_after * cum_f
+    wc_pre = cc_at - (F_at[cross].sum(axis=0) if cross.any() else 0.0)
+    cross_wallet = cc_after - (F_after[cross].sum(axis=0) if cross.any() else 0.0)
+    iso_pre = ci_at - F_at
+    iso_after = ci_after - F_after
+    iso_pre[cross] = 0.0
+    iso_after[cross] = 0.0
+    wallet = cross_wallet + iso_after.sum(axis=0)
 
-    # --- settlement of liquidated pools -----------------------------------------------------
-    realized = np.zeros((P, n))
-    forfeited = np.zeros((P, n))
-    payout = np.zeros((P, n))
-    rows = np.arange(n)
-    liq_rate = venue.liquidation_fee_rate
-
-    def settle(members: list[int], wallet_at: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """Close ``members`` at steps ``k``; return what the pool keeps (per path)."""
-        hit = k < T
-        kk = np.minimum(k, T - 1)
-        up = np.array([run.upnl[j][rows, kk] for j in members])
-        notl = np.array([run.notional[j][rows, kk] for j in members])
-        mb = wallet_at + up.sum(axis=0)
-        if liq_rate is None:
-            fee = np.maximum(mb, 0.0)
-        else:
-            fee = np.minimum(liq_rate * notl.sum(axis=0), np.maximum(mb, 0.0))
-        keep = np.maximum(mb - fee, 0.0)
-        gap = np.maximum(-mb, 0.0)
-        first = members[0]
-        for j, u in zip(members, up, strict=True):
-            realized[j] = np.where(hit, u, 0.0)
-        forfeited[first] = np.where(hit, fee, 0.0)
-        payout[first] = np.where(hit, gap, 0.0)
-        return np.where(hit, keep, 0.0)
-
-    wc_pre = cross_wallet_pre()
-    cross_members = [i for i in range(P) if cross[i]]
-    cross_wallet = wc_pre.copy()
-    if cross_members:
-        kk = np.minimum(tau_c, T - 1)
-        keep = settle(cross_members, wc_pre[rows, kk], tau_c)
-        after = steps[None, :] >= tau_c[:, None]
-        post = keep[:, None] + cross_flow - cross_flow[rows, kk][:, None]
-        cross_wallet = np.where(after, post, wc_pre)
-    iso_wallet = np.zeros((P, n, T))
-    for i in run.iso_idx:
-        m = iso_margin(i)
-        kk = np.minimum(tau[i], T - 1)
-        keep = settle([i], m[rows, kk], tau[i])
-        iso_wallet[i] = np.where(open_after[i], m, keep[:, None])
-    wallet = cross_wallet + iso_wallet.sum(axis=0)
-
-    upnl_out = np.where(open_at, run.upnl, 0.0)
-    mm_out = np.where(open_at, run.mm, 0.0)
-    im_out = np.where(open_at, run.im, 0.0)
-    notional_out = np.where(open_at, run.notional, 0.0)
-    equity = wallet + np.where(open_after, run.upnl, 0.0).sum(axis=0)
+    upnl_out = f_at * run.upnl
+    mm_out = mm_of(f_at)
+    im_out = f_at * run.im
+    notional_out = f_at * run.notional
+    equity = wallet + (f_after * run.upnl).sum(axis=0)
+    quantity = f_after * np.array([p.quantity for p in account.positions])[:, None, None]
 
     # --- pools --------------------------------------------------------------------------------
     c_upnl = upnl_out[cross].sum(axis=0)
     c_mm = mm_out[cross].sum(axis=0)
-    c_im = im_out[cross].sum(axis=0)
     c_open = open_at[cross].any(axis=0) if cross.any() else np.zeros((n, T), bool)
     margin_balance = np.where(c_open, wc_pre + c_upnl, np.nan) if cross.any() else wc_pre * 0
     margin_ratio = np.where(c_open, ratio(c_mm, wc_pre + c_upnl), np.nan if cross.any() else 0.0)
-    available = np.maximum(0.0, cross_wallet + c_upnl - c_im)
+    # available balance after the step: only the positions still open count
+    c_after = cross & np.ones(P, bool)
+    avail_terms = (f_after[c_after] * (run.upnl[c_after] - run.im[c_after])).sum(axis=0) \
+        if cross.any() else 0.0
+    available = np.maximum(0.0, cross_wallet + avail_terms)
     pool_mb = np.full((P, n, T), np.nan)
     pool_mm = np.full((P, n, T), np.nan)
     pool_ratio = np.full((P, n, T), np.nan)
@@ -581,43 +586,56 @@ def simulate(
             pool_mm[i] = np.where(c_open, c_mm, np.nan)
             pool_ratio[i] = margin_ratio
         else:
-            m = iso_margin(i)
-            iso_margin_out[i] = np.where(open_at[i], m, iso_wallet[i])
-            mb = m + run.upnl[i]
+            iso_margin_out[i] = np.where(open_at[i], iso_pre[i], iso_after[i])
+            mb = iso_pre[i] + upnl_out[i]
             pool_mb[i] = np.where(open_at[i], mb, np.nan)
-            pool_mm[i] = np.where(open_at[i], run.mm[i], np.nan)
-            pool_ratio[i] = np.where(open_at[i], ratio(run.mm[i], mb), np.nan)
+            pool_mm[i] = np.where(open_at[i], mm_out[i], np.nan)
+            pool_ratio[i] = np.where(open_at[i], ratio(mm_out[i], mb), np.nan)
 
     # --- liquidation and bankruptcy prices ---------------------------------------------------
     lp = np.full((P, n, T), np.nan)
     bp = np.full((P, n, T), np.nan)
+    cross_members = [i for i in range(P) if cross[i]]
+    h_at = upnl_out - mm_out
     if prices:
         for sym in book.symbols:
             legs = tuple(i for i in cross_members if account.positions[i].symbol == sym)
             if legs:
                 others = [j for j in cross_members if j not in legs]
-                k_mm = wc_pre + (h[others].sum(axis=0) if others else 0.0)
-                k_b = wc_pre + (run.upnl[others].sum(axis=0) if others else 0.0)
+                k_mm = wc_pre + (h_at[others].sum(axis=0) if others else 0.0)
+                k_b = wc_pre + (upnl_out[others].sum(axis=0) if others else 0.0)
                 mark = X[sym]
-                price, _ = book.solve(legs, k_mm, mark)
-                bprice, _ = book.solve(legs, k_b, mark, with_mm=False)
+                price = _solve_scaled(account, legs, k_mm, mark, f_at, True)
+                bprice = _solve_scaled(account, legs, k_b, mark, f_at, False)
                 for i in legs:
                     lp[i] = np.where(open_at[i], price, np.nan)
                     bp[i] = np.where(open_at[i], bprice, np.nan)
         for i in run.iso_idx:
-            m = iso_margin(i)
             mark = X[account.positions[i].symbol]
-            price, _ = book.solve((i,), m, mark)
-            bprice, _ = book.solve((i,), m, mark, with_mm=False)
+            price = _solve_scaled(account, (i,), iso_pre[i], mark, f_at, True)
+            bprice = _solve_scaled(account, (i,), iso_pre[i], mark, f_at, False)
             lp[i] = np.where(open_at[i], price, np.nan)
             bp[i] = np.where(open_at[i], bprice, np.nan)
 
     liquidated_at = np.where(tau < T, tau, -1)
-    # funding actually paid: cumulative funding up to the last step the position was open
-    last = np.minimum(tau, T - 1)
-    funding_paid = np.take_along_axis(cum_f, last[..., None], axis=-1)[..., 0]
-    iso_fund = np.where(open_at, cum_f, np.take_along_axis(cum_f, last[..., None], -1))
+    realized, forfeited, payout = out.realized, out.forfeited, out.insurance_payout
+    funding_paid = fund_paid[..., -1]
+    iso_fund = fund_paid
     cross_fund = iso_fund[cross].sum(axis=0) if cross.any() else np.zeros((n, T))
+    # everything else that moved a pool's wallet (transfers, top-ups, what a closed isolated
+    # pool returned, partial-liquidation PnL and fees), for attribution
+    cross_flow = wc_pre - (account.cross_wallet - fee_total) + cross_fund
+    iso_flow = iso_pre - iso0[:, None, None] + iso_fund
+    iso_flow[cross] = 0.0
+    transfer_log = []
+    for rec in out.transfers:
+        ok = rec["accepted"]
+        reasons = rec["reasons"]
+        transfer_log.append({
+            "step": rec["step"], "kind": rec["kind"], "position": rec["position"],
+            "amount": rec["amount"], "accepted": bool(ok[0]) if single else ok,
+            "reason": str(reasons[0]), "reasons": [str(v) for v in reasons.tolist()],
+        })
 
     def sq(a: np.ndarray, pos_axis: bool) -> np.ndarray:
         if not single:
@@ -642,7 +660,8 @@ def simulate(
         funding_paid=sq(funding_paid, True),
         fees_paid=np.float64(fee_total) if single else np.full(n, fee_total),
         forfeited=sq(forfeited, True), insurance_payout=sq(payout, True),
-        transfer_log=transfer_log, last_prices=lasts,
+        transfer_log=transfer_log, last_prices=lasts, quantity=sq(quantity, True),
+        rule_events=out.events,
         _cross_funding=sq(cross_fund, False),
         _cross_transfers=sq(cross_flow, False),
         _cross_fees=sq(np.full((n, T), fee_total), False),
@@ -651,12 +670,38 @@ def simulate(
     )
 
 
-def h_cross_upnl_minus_im(run: _Run, k: int) -> np.ndarray:
-    """Cross uPnL minus cross initial margin at step ``k`` (per path)."""
-    if not run.cross.any():
-        return np.zeros(run.n)
-    c = run.cross
-    return (run.upnl[c][:, :, k] - run.im[c][:, :, k]).sum(axis=0)
+def _solve_scaled(account: Account, legs: tuple[int, ...], K: np.ndarray, mark: np.ndarray,
+                  f: np.ndarray, with_mm: bool) -> np.ndarray:
+    """Liquidation (or bankruptcy) prices of ``legs`` with their open shares ``f``.
+
+    Where every leg is whole the account's own book solves; each other combination of open
+    shares (a partial liquidation) gets the book of the reduced positions.
+    """
+    book = account.book
+    fl = np.stack([f[j] for j in legs])                    # (L, n, T)
+    whole = (fl == 1.0).all(axis=0)
+    price = np.full(K.shape, np.nan)
+    if whole.any():
+        p, _ = book.solve(legs, np.where(whole, K, K), mark)  if with_mm else \
+            book.solve(legs, K, mark, with_mm=False)
+        price = np.where(whole, p, np.nan)
+    rest = ~whole & (fl > 0).any(axis=0)
+    if rest.any():
+        combos = np.unique(fl[:, rest].T, axis=0)
+        for combo in combos:
+            if not (combo > 0).any():
+                continue
+            sel = rest & np.all(fl == combo[:, None, None], axis=0)
+            pos = list(account.positions)
+            keep = []
+            for j, fj in zip(legs, combo, strict=True):
+                if fj > 0:
+                    pos[j] = pos[j].with_(quantity=pos[j].quantity * float(fj))
+                    keep.append(j)
+            sub = Book(account.venue, tuple(pos))
+            p, _ = sub.solve(tuple(keep), K[sel], mark[sel], with_mm=with_mm)
+            price[sel] = p
+    return price
 
 
 def compare_modes(
@@ -711,7 +756,7 @@ def attribute(result: SimulationResult, i: int, t1: int, t2: int,
     acct._check_index(i)
     T = result.steps
     for t in (t1, t2):
-        if not 0 <= t < T:
+        if isinstance(t, bool) or not isinstance(t, int | np.integer) or not 0 <= t < T:
             raise MarginInputError(f"step {t} is outside the path (0..{T - 1})")
     lp = result._path(result.liquidation_price, path, True)[i]
     if not (np.isfinite(lp[t1]) and np.isfinite(lp[t2])):

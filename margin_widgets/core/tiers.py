@@ -126,9 +126,7 @@ class RiskTiers:
         mmr = nonnegative_finite(mmr, "the maintenance margin rate")
         if mmr >= 1:
             raise MarginInputError(f"the maintenance margin rate is a fraction below 1, got {mmr}")
-        maintenance_amount = float(maintenance_amount)
-        if not np.isfinite(maintenance_amount):
-            raise MarginInputError("the maintenance amount must be finite")
+        maintenance_amount = nonnegative_finite(maintenance_amount, "the maintenance amount")
         if max_leverage is not None:
             max_leverage = positive_finite(max_leverage, "the maximum leverage")
         return cls([0.0], [mmr], [maintenance_amount], [max_leverage])
@@ -150,7 +148,13 @@ class RiskTiers:
         -----
         ``cum_0 = 0`` and ``cum_b = cum_{b-1} + floor_b (mmr_b - mmr_{b-1})``.
         """
-        rows = [tuple(b) for b in brackets]
+        if isinstance(brackets, str | bytes) or not isinstance(brackets, Iterable):
+            raise MarginInputError("brackets must be a list of (floor, mmr, max_leverage) rows")
+        rows: list[tuple[Any, ...]] = []
+        for b in brackets:
+            if isinstance(b, str | bytes) or not isinstance(b, Sequence):
+                raise MarginInputError(f"a bracket is (floor, mmr, max_leverage); got {b!r}")
+            rows.append(tuple(b))
         if not rows:
             raise MarginInputError("a tier table needs at least one bracket")
         floors, mmrs, levs = [], [], []
@@ -164,8 +168,8 @@ class RiskTiers:
             lev = row[2] if len(row) == 3 else None
             levs.append(None if lev is None else positive_finite(lev, "a maximum leverage"))
         cums = [0.0]
-        for b in range(1, len(rows)):
-            cums.append(cums[-1] + floors[b] * (mmrs[b] - mmrs[b - 1]))
+        for k in range(1, len(rows)):
+            cums.append(cums[-1] + floors[k] * (mmrs[k] - mmrs[k - 1]))
         return cls(floors, mmrs, cums, levs, source)
 
     @classmethod
@@ -261,7 +265,11 @@ class RiskTiers:
         float or ndarray
             Maintenance margin, same shape as ``notional``; never below 0.
         """
-        n = np.abs(np.asarray(notional, dtype=float))
+        try:
+            n = np.abs(np.asarray(notional, dtype=float))
+        except (TypeError, ValueError):
+            raise MarginInputError(f"notional must be a number or an array of numbers, got "
+                                   f"{notional!r}") from None
         idx = self.bracket_index(n)
         mm = n * (self.mmrs[idx] + extra_rate) - self.cums[idx]
         mm = np.maximum(mm, 0.0)

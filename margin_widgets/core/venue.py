@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .errors import MarginInputError, UnknownNameError, nonnegative_finite
+from .errors import MarginInputError, UnknownNameError, nonnegative_finite, positive_finite
+from .rules import PartialLiquidation
 from .tiers import RiskTiers
 
 __all__ = ["Venue", "venues", "base_asset"]
@@ -74,6 +75,9 @@ class Venue:
         ``None``: the remaining margin of a liquidated pool is forfeited to the insurance fund
         (Binance, Bybit, BitMEX). A number: a clearance fee of that rate on the notional, and
         the rest stays with the trader.
+    partial_liquidation : PartialLiquidation or None
+        ``None``: a breaching pool closes in full (a venue built by hand). Otherwise the
+        venue's partial-liquidation rule (section 5 of the margin model).
     quote_currency : str
         Currency of a linear venue's margin ("USDT", "USDC"). Inverse venues use the coin.
     price_decimals : int
@@ -97,6 +101,7 @@ class Venue:
     maker_fee: float = 0.0
     funding_interval_hours: float = 8.0
     liquidation_fee_rate: float | None = None
+    partial_liquidation: PartialLiquidation | None = None
     quote_currency: str = "USDT"
     price_decimals: int = 2
     margin_ratio_style: str = "mm/equity"
@@ -106,6 +111,19 @@ class Venue:
     notes: str = ""
 
     def __post_init__(self) -> None:
+        for what in ("name", "quote_currency", "source", "as_of", "key", "notes"):
+            if not isinstance(getattr(self, what), str):
+                raise MarginInputError(f"a venue's {what.replace('_', ' ')} must be text, got "
+                                       f"{getattr(self, what)!r}")
+        if not self.name.strip():
+            raise MarginInputError("a venue needs a name")
+        positive_finite(self.funding_interval_hours, "funding interval (hours)", 24 * 365)
+        d = self.price_decimals
+        if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 12:
+            raise MarginInputError(f"price_decimals must be a whole number from 0 to 12, got {d!r}")
+        if self.margin_ratio_style not in ("mm/equity", "equity/mm", "equity vs mm"):
+            raise MarginInputError("margin_ratio_style must be 'mm/equity', 'equity/mm' or "
+                                   f"'equity vs mm', got {self.margin_ratio_style!r}")
         if self.contract not in ("linear", "inverse"):
             raise MarginInputError(
                 f"contract must be 'linear' or 'inverse', got {self.contract!r}"
@@ -117,7 +135,17 @@ class Venue:
             if v >= 0.1:
                 raise MarginInputError(f"{what.replace('_', ' ')} is a fraction; {v} is too big")
         if self.liquidation_fee_rate is not None:
-            nonnegative_finite(self.liquidation_fee_rate, "liquidation fee rate")
+            if isinstance(self.liquidation_fee_rate, bool):
+                raise MarginInputError("liquidation fee rate must be a number or None, got a bool")
+            v = nonnegative_finite(self.liquidation_fee_rate, "liquidation fee rate")
+            if v >= 0.5:
+                raise MarginInputError(f"liquidation fee rate is a fraction; {v} is too big")
+            object.__setattr__(self, "liquidation_fee_rate", v)
+        if self.partial_liquidation is not None and not isinstance(
+                self.partial_liquidation, PartialLiquidation):
+            raise MarginInputError(
+                "partial_liquidation must be None (full liquidation) or a PartialLiquidation, "
+                f"got {self.partial_liquidation!r}")
         if isinstance(self.tiers, RiskTiers):
             object.__setattr__(self, "tiers", MappingProxyType({"*": self.tiers}))
         elif isinstance(self.tiers, Mapping):
@@ -224,6 +252,30 @@ _HL = {
 _DYDX_SOURCE = ("dYdX v4 genesis liquidity tiers (Large-Cap IMF 5 %, MMF 3 %; Small-Cap IMF 10 %, "
                 "MMF 5 %); live values are set by governance")
 
+# Liquidation processes, as read on 2026-12-02 (the search tool's stored copies):
+_BINANCE_LIQ = (
+    "Liquidation: Binance's 'Liquidation Protocol' (as mirrored in the TraderWagon futures FAQ, "
+    "read 2026-12-02): Binance avoids full liquidation where it can, reducing the position "
+    "(a lower margin tier) with one immediate-or-cancel order and stopping once the account is "
+    "margin compliant; a clearance fee is charged on the amount liquidated only; a position "
+    "still deficient is closed at the bankruptcy price and the remaining collateral goes to the "
+    "insurance fund. Kit model: tier step-down, then full liquidation with the remainder "
+    "forfeited. Ambiguous: the clearance fee rate is per symbol and not modelled on a partial "
+    "step, and 'a portion of the remaining collateral' is taken here as all of it.")
+_HL_LIQ = (
+    "Liquidation: Hyperliquid docs 'Liquidations' as quoted by HIP-3 venue docs built on it "
+    "(docs.hyena.trade/trading/liquidation; supercexy.gitbook.io, read 2026-12-02): order-book "
+    "liquidation with no clearance fee, the remaining collateral stays with the trader; "
+    "positions above 100,000 USDC are liquidated 20 % at a time with a 30 s cooldown. Kit "
+    "model: fraction 20 % above 100,000, cooldown one step, fee 0 (rest kept). Not modelled: "
+    "the backstop liquidation below 2/3 of maintenance margin, where the margin is not "
+    "returned.")
+_BYBIT_LIQ = (
+    "Liquidation: Bybit reduces a position in a higher risk limit to a lower one before a full "
+    "liquidation; the preset models only the base risk limit, so a breach closes in full and "
+    "the remaining margin is forfeited. Auto-add margin: Bybit Help Center 'Auto-Margin "
+    "Replenishment (USDT Contracts)', 2023-12-04 (Position(..., auto_add_margin=True)).")
+
 _PRESETS: dict[str, Venue] = {
     "binance_usdm": Venue(
         "Binance USDⓈ-M", contract="linear", mm_basis="mark",
@@ -231,25 +283,30 @@ _PRESETS: dict[str, Venue] = {
         taker_fee=0.0005, maker_fee=0.0002, funding_interval_hours=8,
         quote_currency="USDT", source=_FREQTRADE_2024 + "; fees: regular-user base tier",
         as_of="2024-10-24", key="binance_usdm",
+        partial_liquidation=PartialLiquidation("tier_step_down"), notes=_BINANCE_LIQ,
     ),
     "binance_usdm_2022": Venue(
         "Binance USDⓈ-M (2022 tables)", contract="linear", mm_basis="mark",
         tiers={"BTCUSDT": _BINANCE_BTCUSDT_2022, "ETHUSDT": _BINANCE_ETHUSDT_2022},
         taker_fee=0.0004, maker_fee=0.0002, funding_interval_hours=8,
         quote_currency="USDT", source=_FREQTRADE_2022, as_of="2022-02-16",
-        key="binance_usdm_2022",
-        notes="The same venue with its 2022 brackets: compare to see why stale tables mislead.",
+        key="binance_usdm_2022", partial_liquidation=PartialLiquidation("tier_step_down"),
+        notes="The same venue with its 2022 brackets: compare to see why stale tables mislead. "
+              + _BINANCE_LIQ,
     ),
     "binance_coinm": Venue(
         "Binance COIN-M", contract="inverse", mm_basis="mark",
         tiers={"BTCUSD": RiskTiers.flat(0.004, 0.0, 125)},
-        taker_fee=0.0005, maker_fee=0.0001, funding_interval_hours=8,
+        taker_fee=0.0005, maker_fee=0.0002, funding_interval_hours=8,
+        partial_liquidation=PartialLiquidation("tier_step_down"),
         quote_currency="USD", source=(
             "Binance FAQ 'How to Calculate Liquidation Price of COIN-M Futures Contracts' "
             "(first bracket, MMR 0.4 %); contract size 100 USD"),
         as_of="2024", key="binance_coinm",
         notes="Only the first bracket is published in the FAQ; larger positions need the "
-              "venue's full table (build a Venue with it).",
+              "venue's full table (build a Venue with it). Maker fee 0.02 % (regular user, as "
+              "reported against Binance's fee schedule; Binance's own fee FAQ example still "
+              "shows an older 0.015 % / 0.040 %, so the documents disagree). " + _BINANCE_LIQ,
     ),
     "bybit_linear": Venue(
         "Bybit USDT (classic)", contract="linear", mm_basis="entry",
@@ -260,7 +317,7 @@ _PRESETS: dict[str, Venue] = {
             "entry value; base risk limit MMR 0.5 %, 100x)"),
         as_of="2022-12", key="bybit_linear",
         notes="Classic accounts measure margin at the entry price, so the mark does not change "
-              "the maintenance margin.",
+              "the maintenance margin. " + _BYBIT_LIQ,
     ),
     "okx_linear": Venue(
         "OKX USDT swap", contract="linear", mm_basis="mark", close_fee_rate=0.0005,
@@ -270,13 +327,17 @@ _PRESETS: dict[str, Venue] = {
             "OKX liquidation rules (taker fee added to the maintenance rate); tier 1 MMR "
             "0.5 % as in the kit's cross-venue example (no real OKX tier table was retrievable)"),
         as_of="2024", key="okx_linear",
-        notes="OKX counts tiers in contracts with no deduction; only tier 1 is modelled.",
+        notes="OKX counts tiers in contracts with no deduction; only tier 1 is modelled. "
+              "Liquidation: OKX reduces a position tier by tier before a full liquidation; with "
+              "only tier 1 modelled a breach closes in full and the remainder is forfeited "
+              "(not checked against an OKX page in this version).",
     ),
     "hyperliquid": Venue(
         "Hyperliquid", contract="linear", mm_basis="mark", tiers=_HL,
         taker_fee=0.00045, maker_fee=0.00015, funding_interval_hours=1,
         quote_currency="USDC", source=_HL_SOURCE + "; MMR = 1 / (2 x max leverage)",
-        as_of="2025", key="hyperliquid",
+        as_of="2025", key="hyperliquid", liquidation_fee_rate=0.0,
+        partial_liquidation=PartialLiquidation("fraction", 0.2, 100_000.0, 1), notes=_HL_LIQ,
     ),
     "dydx_v4": Venue(
         "dYdX v4", contract="linear", mm_basis="mark",

@@ -27,7 +27,7 @@ TITLES = {"wick": "Case A: a wick on the last price", "mark": "Case B: the mark 
 def case_sentence(result: Any, mark: np.ndarray, last: np.ndarray,
                   currency: str = "USDT") -> str:
     """What happened in one case, in words, from the engine's arrays."""
-    k = int(np.asarray(result.liquidated_at)[0])
+    k = int(np.asarray(result.liquidation_started_at)[0])
     lp = np.asarray(result.liquidation_price)[0]
     first_lp = float(lp[0])
     low_last = float(np.min(last))
@@ -35,9 +35,12 @@ def case_sentence(result: Any, mark: np.ndarray, last: np.ndarray,
         seen = float(np.min(last[: k + 1]))
         above = "stayed above" if seen > first_lp else "had touched"
         m = f" (mark {style.fmt_price(float(mark[k]), 2, currency)})"
+        full = int(np.asarray(result.liquidated_at)[0])
+        rest = (f" The engine reduced the position there and closed the rest at step {full:,}."
+                if full > k else "")
         return (f"Liquidated at step {k:,}{m}: the mark reached the liquidation price "
                 f"{style.fmt_price(first_lp, 2, currency)}, while the last price {above} it "
-                f"(lowest last price until then {style.fmt_price(seen, 2, currency)}).")
+                f"(lowest last price until then {style.fmt_price(seen, 2, currency)}).{rest}")
     return (f"Never liquidated: the last price fell to {style.fmt_price(low_last, 2, currency)},"
             f" below the liquidation price {style.fmt_price(first_lp, 2, currency)}, but the "
             "mark never reached it.")
@@ -89,7 +92,7 @@ class MarkVsLast(w.VBox):
                 bq.Lines(x=steps[live], y=lp[live], scales=sc, colors=[style.LIQUIDATION],
                          line_style=style.LIQ_LINE_STYLE, stroke_width=2),
             ]
-            k = int(np.asarray(res.liquidated_at)[0])
+            k = int(np.asarray(res.liquidation_started_at)[0])
             if k >= 0:
                 marks.append(bq.Scatter(x=np.array([float(k)]),
                                         y=np.array([float(case["mark"][k])]), scales=sc,

@@ -64,7 +64,8 @@ def test_margin_ratio_is_one_at_the_liquidation_price(case):
     venue, pos, wallet, mark = case
     acct = Account(venue, wallet, [pos])
     lp = acct.liquidation_price(0, {pos.symbol: mark})
-    assume(math.isfinite(lp) and lp < 1e12)
+    # a root at a price that rounds to ~0 (wallet = notional, long) is ill-conditioned
+    assume(math.isfinite(lp) and 1e-6 * pos.entry_price < lp < 1e12)
     pool = _pool_of(acct, {pos.symbol: lp})
     assert pool.margin_ratio == pytest.approx(1.0, rel=1e-9)
 
