@@ -111,6 +111,9 @@ def event_steps(result: SimulationResult) -> list[int]:
         if k >= 0:
             keep += [int(k), max(0, int(k) - 1)]
     keep += [int(rec["step"]) for rec in result.transfer_log]
+    # partial liquidations and automatic top-ups happen at steps of their own
+    keep += [int(ev["step"]) for ev in getattr(result, "rule_events", [])
+             if ev.get("path", 0) == 0]
     return keep
 
 
@@ -132,21 +135,45 @@ def liquidation_events(result: SimulationResult) -> list[EventInfo]:
         if e.kind == "liquidation" and e.position is not None:
             p = acct.positions[e.position]
             where = f"#{e.position + 1} {p.symbol} {p.side}"
+            forfeit = acct.venue.liquidation_fee_rate is None
             if p.mode == "cross":
                 loss = cross_loss
                 text = (f"{where} closed with the cross pool at step {e.step:,} (mark "
                         f"{style.fmt_price(e.mark, acct.venue.price_decimals)}): the cross pool "
-                        f"lost {style.fmt_money(loss, cur)}, its whole margin balance")
+                        f"lost {style.fmt_money(loss, cur)}")
+                text += (", its whole margin balance" if forfeit else
+                         f", a liquidation fee of {style.fmt_money(e.fee, cur)} included; "
+                         "what remained stays in the wallet")
             else:
                 loss = e.loss + e.fee - e.insurance_payout
                 text = (f"{where} (isolated) liquidated at step {e.step:,} (mark "
                         f"{style.fmt_price(e.mark, acct.venue.price_decimals)}): loss "
-                        f"{style.fmt_money(loss, cur)}, its isolated margin")
+                        f"{style.fmt_money(loss, cur)}")
+                text += (", what was left of its isolated margin" if forfeit else
+                         f", a liquidation fee of {style.fmt_money(e.fee, cur)} included; "
+                         "what remained returns to the cross wallet")
             if e.insurance_payout > 0:
                 text += (f"; the price gapped past bankruptcy and the insurance fund paid "
                          f"{style.fmt_money(e.insurance_payout, cur)}")
             out.append(EventInfo(e.step, "liquidation", p.symbol, e.mark, e.position, text,
                                  loss))
+        elif e.kind == "partial liquidation" and e.position is not None:
+            p = acct.positions[e.position]
+            text = (f"#{e.position + 1} {p.symbol} {p.side} partly liquidated at step "
+                    f"{e.step:,} (mark {style.fmt_price(e.mark, acct.venue.price_decimals)}): "
+                    f"{e.quantity:,.6g} closed at "
+                    f"{'a loss' if e.loss >= 0 else 'a gain'} of "
+                    f"{style.fmt_money(abs(e.loss), cur)}, fee "
+                    f"{style.fmt_money(e.fee, cur)}; the rest stays open with a new "
+                    f"liquidation price")
+            out.append(EventInfo(e.step, "liquidation", p.symbol, e.mark, e.position, text,
+                                 e.loss + e.fee))
+        elif e.kind == "auto-add margin" and e.position is not None:
+            p = acct.positions[e.position]
+            text = (f"auto-add margin #{e.position + 1} {p.symbol} at step {e.step:,}: "
+                    f"{style.fmt_money(e.amount, cur)} moved from the available balance into "
+                    f"the isolated margin, before liquidation")
+            out.append(EventInfo(e.step, "transfer", p.symbol, e.mark, e.position, text))
         elif e.kind.startswith(("add_margin", "remove_margin", "deposit", "withdraw")):
             sym = e.symbol or (acct.positions[0].symbol if acct.positions else "")
             verb = e.kind.replace("_", " ")
