@@ -5,6 +5,8 @@ Every app notebook is a title, a paragraph of guidance and one line, e.g.
 dashboard with a default scenario that already shows a liquidation, restore a scenario from the
 page's query string (``?scenario=...``, made by the app's *Share link* button), and never let
 a traceback reach the visitor: anything unexpected becomes a short message on the page.
+Served by Voila, an app also keeps its scenario in the page's URL as the visitor edits it and
+shows a banner with a Reload button when its kernel is gone (``widgets/session.py``).
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ def _app(build: Callable[[], Any], *, shareable: bool) -> W.Widget:
             notice.value = ("<div class='mw-error'>The shared link could not be used. "
                             "Showing the default scenario.</div>")
     parts.insert(1, notice)
+    from .widgets.session import keep_session  # served by Voila: URL keeping and heartbeat
+
+    keeper = keep_session(dashboard, follow_scenario=shareable)
+    if keeper is not None:
+        parts.append(keeper)
     box = W.VBox(parts)
     box.add_class("mw-app")
     return box
