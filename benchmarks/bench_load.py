@@ -1,0 +1,230 @@
+"""Capacity: what visitors of a freshly started server wait for, in headless Chromium.
+
+Starts voila on ``voila_apps/`` with the repo's ``voila.json`` (``tests/ui/servers.py``, the
+server the browser tests use), Chromium first so that its own start-up is not counted, then:
+
+1. **first visitor**: as soon as the server answers (``/voila/static/voila.js``), one visitor
+   opens ``--first-app``; the time from the start of navigation until its price chart has a
+   drawn line (read in the page: ``performance.now()`` counts from the navigation start).
+2. **N visitors** (``--visitors``) arrive evenly over ``--over`` seconds, each in a browser
+   context of its own (own cookies: own kernel), on ``--app``. Each one's time to first chart
+   is measured as above; a visitor fails if the chart is not there within ``--timeout`` s or
+   the page shows an error. Pages stay open (idle visitors) until every visitor is done.
+   Also the CPU time the server and all its kernels used until then (preheating included),
+   which, unlike the wait, does not grow when other work takes the machine's cores.
+3. **memory and CPU**: with every visitor idle on its page, the resident memory (VmRSS) of
+   each kernel process under the server, and each kernel's CPU time (user + system, from
+   /proc) since it started; the load average before and after.
+
+Prints one JSON document. Targets (issue 8): first visitor <= 8 s; 30 visitors over 60 s:
+every first chart <= 20 s, none failed, <= 120 MB per idle visitor. The machine is shared:
+run it with a smaller ``--visitors`` when it is busy, and read the load average it prints.
+
+Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_load.py [--visitors 30] [--over 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "ui"))
+
+import servers  # noqa: E402
+from playwright.async_api import Browser, async_playwright  # noqa: E402
+from servers import ServerProcess, descendants, locate_chromium, start_voila  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 800}
+TARGETS = {"first_visitor_s": 8.0, "first_chart_max_s": 20.0, "rss_per_idle_visitor_mb": 120.0}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# the first chart: a bqplot line with real path data in the app's price figure
+CHART_DRAWN = """() => {
+  const p = document.querySelector('.mw-price-figure path.line');
+  return !!p && /^M[\\d.\\-]+,[\\d.\\-]+L/.test(p.getAttribute('d') || '');
+}"""
+ERROR_SHOWN = """() => {
+  const el = document.querySelector('#rendered_cells') || document.body;
+  const t = (el && el.innerText) || '';
+  return /There was an error when executing cell|could not start|Traceback/.test(t);
+}"""
+
+
+def kernel_pids(server: ServerProcess) -> list[int]:
+    pids = []
+    for pid in sorted(descendants(server.popen.pid)):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel" in cmd:
+            pids.append(pid)
+    return pids
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return int(text.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def cpu_s(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+async def visit(browser: Browser, url: str, timeout_s: float) -> dict[str, Any]:
+    """Open ``url`` in a fresh context; seconds until the first chart (in-page clock)."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    wall = time.monotonic()
+    out: dict[str, Any] = {"ok": False, "page": page, "context": context}
+    try:
+        await page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+        deadline = wall + timeout_s
+        while True:
+            try:
+                drawn = await page.evaluate(CHART_DRAWN)
+                shows_error = not drawn and await page.evaluate(ERROR_SHOWN)
+            except Exception:  # the page is still being replaced while it streams in
+                drawn = shows_error = False
+            if drawn:
+                out["first_chart_s"] = await page.evaluate("() => performance.now() / 1000")
+                out["ok"] = True
+                break
+            if shows_error:
+                out["error"] = "the page shows an error"
+                break
+            if time.monotonic() > deadline:
+                out["error"] = f"no chart after {timeout_s:.0f} s"
+                break
+            await asyncio.sleep(0.1)
+    except Exception as exc:  # a navigation timeout, a crashed page
+        out["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    out["wall_s"] = time.monotonic() - wall
+    return out
+
+
+def summary(times: list[float]) -> dict[str, float | None]:
+    if not times:
+        return {"p50": None, "p95": None, "max": None}
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"p50": round(statistics.median(ordered), 2), "p95": round(p95, 2),
+            "max": round(ordered[-1], 2)}
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.config:  # another voila.json, e.g. the one before a change, for a comparison
+        servers.VOILA_CONFIG_DIR = Path(args.config).resolve()
+    chromium = locate_chromium()
+    if chromium is None:
+        raise SystemExit("no Chromium: install Debian's chromium or set MARGIN_WIDGETS_CHROMIUM")
+    load_before = os.getloadavg()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, headless=True,
+                                           args=CHROMIUM_ARGS)
+        workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
+        started = time.monotonic()
+        server = start_voila(REPO / "voila_apps", workdir)
+        ready_s = time.monotonic() - started
+        opened: list[dict[str, Any]] = []
+        try:
+            base = server.url + "voila/render/"
+            first = await visit(browser, base + args.first_app, args.timeout)
+            opened.append(first)
+            # CPU the server and its kernels spent until then: unlike the wait, this does not
+            # grow when other work on the machine takes the cores
+            tree = [server.popen.pid, *descendants(server.popen.pid)]
+            cpu_until_first = sum(c for c in (cpu_s(p) for p in tree) if c is not None)
+
+            async def arrive(i: int) -> dict[str, Any]:
+                await asyncio.sleep(i * args.over / max(args.visitors, 1))
+                return await visit(browser, base + args.app, args.timeout)
+
+            results = await asyncio.gather(*(arrive(i) for i in range(args.visitors)))
+            opened.extend(results)
+            await asyncio.sleep(args.settle)  # every visitor idle on an open page
+            pids = kernel_pids(server)
+            rss = [r for r in (rss_mb(p) for p in pids) if r is not None]
+            cpu = [c for c in (cpu_s(p) for p in pids) if c is not None]
+            load_after = os.getloadavg()
+        finally:
+            for item in opened:
+                try:
+                    await item["context"].close()
+                except Exception:
+                    pass
+            await browser.close()
+            server.stop()
+    ok = [r for r in results if r["ok"]]
+    times = [r["first_chart_s"] for r in ok]
+    failed = [r.get("error", "?") for r in results if not r["ok"]]
+    visitors_open = 1 + len(ok) + (0 if first["ok"] else -1)
+    return {
+        "benchmark": "bench_load",
+        "app": args.app,
+        "visitors": args.visitors,
+        "over_s": args.over,
+        "failed": len(failed),
+        "failures": failed[:5],
+        "first_chart_p50_s": summary(times)["p50"],
+        "first_chart_p95_s": summary(times)["p95"],
+        "first_chart_max_s": summary(times)["max"],
+        "first_visitor_app": args.first_app,
+        "first_visitor_s": round(first["first_chart_s"], 2) if first["ok"] else None,
+        "first_visitor_error": first.get("error"),
+        "server_cpu_s_until_first_visitor": round(cpu_until_first, 2),
+        "server_ready_s": round(ready_s, 2),
+        "config": str(servers.VOILA_CONFIG_DIR / "voila.json"),
+        "kernels": len(pids),
+        "visitors_open": visitors_open,
+        "kernels_beyond_visitors": len(pids) - visitors_open,
+        "rss_per_kernel_mb": {"median": round(statistics.median(rss), 1) if rss else None,
+                              "max": round(max(rss), 1) if rss else None,
+                              "total": round(sum(rss), 1)},
+        # every kernel (visitors' and preheated spares) divided by the visitors on the server
+        "rss_per_idle_visitor_mb": round(sum(rss) / visitors_open, 1) if visitors_open else None,
+        "cpu_s_per_kernel": {"median": round(statistics.median(cpu), 2) if cpu else None,
+                             "max": round(max(cpu), 2) if cpu else None},
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+        "cpus": os.cpu_count(),
+        "targets": TARGETS,
+        "note": "shared 2-core machine: other work shows in the load average",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--visitors", type=int, default=30)
+    ap.add_argument("--over", type=float, default=60.0, help="arrivals spread over (s)")
+    ap.add_argument("--app", default="index.ipynb")
+    ap.add_argument("--first-app", default="index.ipynb")
+    ap.add_argument("--timeout", type=float, default=180.0, help="per visitor (s)")
+    ap.add_argument("--config", default="",
+                    help="folder of another voila.json to serve with (default: the repo's)")
+    ap.add_argument("--settle", type=float, default=5.0,
+                    help="wait after the last visitor before measuring memory (s)")
+    print(json.dumps(asyncio.run(run(ap.parse_args())), indent=2))
+
+
+if __name__ == "__main__":
+    main()
