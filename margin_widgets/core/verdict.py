@@ -262,9 +262,12 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
                  for j in range(len(acct_c.positions))]
         big = [(d, j) for d, j in parts if abs(d) >= 0.5 * abs(gap) and d * gap > 0]
         for _d, j in big[:1]:
-            facts.append(f"Most of the end gap is {names(j)}: it added "
-                         f"{money(position_contribution(cross, j), cur)} in cross and "
-                         f"{money(position_contribution(iso, j), cur)} in isolated.")
+            def effect(v: float) -> str:
+                return f"{'a loss' if v < 0 else 'a gain'} of {money(abs(v), cur)}"
+
+            facts.append(f"Most of the end gap is {names(j)}: "
+                         f"{effect(position_contribution(cross, j))} in cross against "
+                         f"{effect(position_contribution(iso, j))} in isolated.")
 
     # -- counterfactual reasons ---------------------------------------------------------
     reasons = _reasons(account, paths, cross, iso, names, kwargs)

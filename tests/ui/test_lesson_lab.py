@@ -39,7 +39,7 @@ def test_lesson_5_runs_to_the_end_in_jupyterlab(
     both = L5_SCENARIO.compare()
     step = int(both["isolated"].liquidated_at[0])
     expect(dashboard.locator(".mw-compare-summary")).to_contain_text(
-        f"Isolated BTCUSDT long liquidated at step {step:,}")
+        f"Isolated: the BTCUSDT long liquidated at step {step:,}")
     # every exercise of the lesson is there, ready to answer
     expect(outputs.locator(".mw-exercise")).to_have_count(len(LESSONS[5].exercises))
 

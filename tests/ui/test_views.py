@@ -96,15 +96,20 @@ def test_calculator_labels_never_overprint_and_impossible_orders_are_refused(
                                                                   timeout=EXPECT_MS)
     labels = fig.locator("text").filter(has_text=re.compile(r"^liquidation [0-9]"))
     expect(labels.first).to_be_visible(timeout=EXPECT_MS)
-    texts = fig.locator("text")
-    boxes = []
-    for i in range(texts.count()):
-        t = texts.nth(i)
-        if re.match(r"^(entry|liquidation|bankruptcy) [0-9]", t.text_content() or ""):
-            box = t.bounding_box()
-            assert box is not None
-            boxes.append(box)
-    assert len(boxes) == 3
+    # read every label's text and box in one pass in the page: the SVG may redraw between two
+    # separate locator calls (seen under load: nth(12) vanished mid-loop)
+    read = """els => els.map(e => { const r = e.getBoundingClientRect();
+        return {text: e.textContent || "", x: r.x, y: r.y, width: r.width, height: r.height}; })"""
+
+    def level_boxes() -> list[dict]:
+        return [b for b in fig.locator("text").evaluate_all(read)
+                if re.match(r"^(entry|liquidation|bankruptcy) [0-9]", b["text"])]
+
+    level_labels = fig.locator("text").filter(
+        has_text=re.compile(r"^(entry|liquidation|bankruptcy) [0-9]"))
+    expect(level_labels).to_have_count(3, timeout=EXPECT_MS)
+    boxes = level_boxes()
+    assert len(boxes) == 3, boxes
     for i in range(3):
         for j in range(i + 1, 3):
             assert not _boxes_overlap(boxes[i], boxes[j]), (boxes[i], boxes[j])
