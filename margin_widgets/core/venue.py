@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
+from . import venue_tables as _vt
 from .errors import MarginInputError, UnknownNameError, nonnegative_finite, positive_finite
 from .rules import PartialLiquidation
-from . import venue_tables as _vt
 from .tiers import RiskTiers
 
 __all__ = ["Venue", "venues", "base_asset"]
