@@ -270,13 +270,16 @@ _BINANCE_LIQ = (
     "forfeited. Ambiguous: the clearance fee rate is per symbol and not modelled on a partial "
     "step, and 'a portion of the remaining collateral' is taken here as all of it.")
 _HL_LIQ = (
-    "Liquidation: Hyperliquid docs 'Liquidations' as quoted by HIP-3 venue docs built on it "
-    "(docs.hyena.trade/trading/liquidation; supercexy.gitbook.io, read 2026-12-02): order-book "
-    "liquidation with no clearance fee, the remaining collateral stays with the trader; "
-    "positions above 100,000 USDC are liquidated 20 % at a time with a 30 s cooldown. Kit "
-    "model: fraction 20 % above 100,000, cooldown one step, fee 0 (rest kept). Not modelled: "
-    "the backstop liquidation below 2/3 of maintenance margin, where the margin is not "
-    "returned.")
+    "Liquidation: Hyperliquid's own announcement of partial liquidations (Hyperliquid "
+    "announcements channel, post 307, as mirrored at tginsight.xyz, undated in the copy, read "
+    "2026-12-02): liquidations go to the order book, the liquidated user keeps any remaining "
+    "margin, there is no clearance fee; positions above 100k USDC are liquidated 20 % at a "
+    "time, then a 30 s cooldown. The same rules, and the backstop below 2/3 of maintenance "
+    "margin, are quoted from the Hyperliquid docs 'Liquidations' page by docs built on it "
+    "(hyperliquid-co.gitbook.io wiki; docs.hyena.trade), read 2026-12-02; the Hyperliquid "
+    "gitbook page itself was not in the stored copies. Kit model: fraction 20 % above 100,000, "
+    "cooldown one step, fee 0 (the remaining collateral is kept). Not modelled: the backstop "
+    "liquidation below 2/3 of maintenance margin, where the margin is not returned.")
 _BYBIT_LIQ = (
     "Liquidation: Bybit reduces a position in a higher risk limit to a lower one before a full "
     "liquidation; the preset models only the base risk limit, so a breach closes in full and "
