@@ -4,6 +4,7 @@
 #   make app         serve voila_apps/ at http://127.0.0.1:$(PORT)/   (PORT ?= 8866)
 #   make test        ruff + mypy + the whole pytest suite (unit, widgets, notebooks, browser)
 #   make test-fast   ruff + mypy + pytest without the browser and notebook tiers
+#   make classroom   a JupyterHub for a class at http://127.0.0.1:$(HUB_PORT)/ (deploy/jupyterhub)
 #   make clean       caches and test artifacts (keeps .venv); make distclean also drops .venv
 
 SHELL := /bin/bash
@@ -60,7 +61,7 @@ $(BIN)/python:
 
 # Re-install only when pyproject.toml changes (or the venv is new).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install -e '.[test,classroom]'
 	@touch $@
 
 install: $(STAMP)
@@ -70,17 +71,10 @@ jupyter-env:
 
 # --- serve ---------------------------------------------------------------------------------
 
-# voila.json at the repo root is the served configuration (voila reads voila.json from
-# Voila.config_file_paths; it would NOT read one placed inside voila_apps/).
+# `margin-widgets serve` (margin_widgets/cli.py) serves voila_apps/ with voila.json, found in
+# the source checkout here and inside the package in an installed wheel; it prints the address.
 app: $(STAMP) jupyter-env
-	@echo ""
-	@echo "  Serving voila_apps/ with voila.json"
-	@echo "  Open  http://$(HOST):$(PORT)/voila/render/index.ipynb   (Ctrl+C to stop)"
-	@echo "  (all apps: http://$(HOST):$(PORT)/)"
-	@echo ""
-	@exec $(BIN)/python -m voila voila_apps \
-	  "--Voila.config_file_paths=$(CURDIR)" \
-	  --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0 --no-browser
+	@exec $(BIN)/margin-widgets serve --host $(HOST) --port $(PORT)
 
 # --- checks --------------------------------------------------------------------------------
 
