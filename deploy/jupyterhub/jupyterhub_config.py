@@ -55,7 +55,15 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = int(env("MARGIN_CLASSROOM_HUB_PORT", str(port + 1)))
 c.ConfigurableHTTPProxy.api_url = (
     f"http://127.0.0.1:{int(env('MARGIN_CLASSROOM_PROXY_API_PORT', str(port + 2)))}")
-c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
+# The Python port through a shim that lifts its 10-request ceiling (see proxy.py); a long
+# proxy timeout because it buffers streamed responses (spawn progress) until they end.
+# MARGIN_CLASSROOM_PROXY=npm uses Node's configurable-http-proxy from PATH instead.
+if env("MARGIN_CLASSROOM_PROXY", "python") == "npm":
+    c.ConfigurableHTTPProxy.command = ["configurable-http-proxy"]
+else:
+    c.ConfigurableHTTPProxy.command = [
+        sys.executable, str(HERE / "proxy.py"),
+        f"--proxy-timeout={1000 * int(shared['start_timeout_s']) + 60_000}"]
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(state / "jupyterhub.pid")

@@ -94,7 +94,8 @@ def start_hub(workdir: Path, *, cull_timeout: int | None = None, cull_every: int
         if value is not None:
             env[name] = str(value)
     # the hub's own Jupyter folders stay in the work folder, never in $HOME
-    for name, sub in (("JUPYTER_CONFIG_DIR", "jupyter-config"), ("JUPYTER_DATA_DIR", "jupyter-data"),
+    for name, sub in (("JUPYTER_CONFIG_DIR", "jupyter-config"),
+                      ("JUPYTER_DATA_DIR", "jupyter-data"),
                       ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"), ("IPYTHONDIR", "ipython")):
         env[name] = str(workdir / sub)
     env.pop("JUPYTER_PATH", None)

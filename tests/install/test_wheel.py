@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import BrowserType, expect
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "ui"))
@@ -179,10 +180,8 @@ def test_serve_prints_the_index_address(served: tuple[ServerProcess, str]) -> No
 
 
 def test_serve_draws_the_first_chart_in_chromium(
-    served: tuple[ServerProcess, str], venv: dict[str, Path]
+    served: tuple[ServerProcess, str], venv: dict[str, Path], browser_type: BrowserType
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
-
     chromium = locate_chromium()
     if chromium is None:
         if os.environ.get("MARGIN_WIDGETS_REQUIRE_BROWSER") == "1":
@@ -191,26 +190,26 @@ def test_serve_draws_the_first_chart_in_chromium(
     server, _log = served
     env = dict(os.environ, XDG_CONFIG_HOME=str(venv["work"] / "xdg-config"),
                XDG_CACHE_HOME=str(venv["work"] / "xdg-cache"))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                     args=CHROMIUM_ARGS, env=env)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            t0 = time.perf_counter()
-            page.goto(f"{server.url}voila/render/index.ipynb", wait_until="commit",
-                      timeout=180_000)
-            line = page.locator(INDEX_CHART).first
-            expect(line).to_have_attribute("d", DRAWN, timeout=180_000)
-            assert time.perf_counter() - t0 < 180
-            body = page.locator("body").inner_text()
-            assert "Traceback" not in body and "error when executing" not in body
-            shot = REPO / "artifacts" / "screenshots" / "install-serve-index.png"
-            shot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=shot)
-            kernels = [cmd for cmd in command_lines(descendants(server.popen.pid))
-                       if "ipykernel_launcher" in cmd]
-        finally:
-            browser.close()
+    # pytest-playwright's browser_type: one Playwright for the whole pytest session
+    browser = browser_type.launch(executable_path=chromium, headless=True,
+                                  args=CHROMIUM_ARGS, env=env)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        t0 = time.perf_counter()
+        page.goto(f"{server.url}voila/render/index.ipynb", wait_until="commit",
+                  timeout=180_000)
+        line = page.locator(INDEX_CHART).first
+        expect(line).to_have_attribute("d", DRAWN, timeout=180_000)
+        assert time.perf_counter() - t0 < 180
+        body = page.locator("body").inner_text()
+        assert "Traceback" not in body and "error when executing" not in body
+        shot = REPO / "artifacts" / "screenshots" / "install-serve-index.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=shot)
+        kernels = [cmd for cmd in command_lines(descendants(server.popen.pid))
+                   if "ipykernel_launcher" in cmd]
+    finally:
+        browser.close()
     # the kernels that drew it run the fresh environment's Python
     assert kernels, "no kernel process found under the server"
     assert all(cmd.startswith(str(venv["python"])) for cmd in kernels), kernels
