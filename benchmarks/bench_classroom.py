@@ -120,11 +120,11 @@ async def run_learner(browser: Any, hub: Hub, name: str, delay: float, timeout_m
                       answer: float, unit: str) -> dict[str, Any]:
     """One learner's visit (the same steps as tests/classroom/learner.py, async)."""
     await asyncio.sleep(delay)
-    record: dict[str, Any] = {"name": name, "ok": False}
+    record: dict[str, Any] = {"name": name, "ok": False, "step": "login"}
     t_start = time.perf_counter()
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
     try:
-        page = await context.new_page()
         await page.goto(f"{hub.url}hub/login", timeout=timeout_ms)
         await page.fill("#username_input", name)
         await page.fill("#password_input", hub.password)
@@ -133,8 +133,10 @@ async def run_learner(browser: Any, hub: Hub, name: str, delay: float, timeout_m
         await page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=timeout_ms,
                                 wait_until="commit")
         record["spawn_s"] = round(time.perf_counter() - t0, 2)
+        record["step"] = "lesson 5 chart"
         record["first_chart_s"] = round(
             await rendered(page, voila_url(hub.url, name, LESSON_5), timeout_ms), 2)
+        record["step"] = "exercise 1"
         t0 = time.perf_counter()
         box = page.locator(".mw-exercise").first
         await box.scroll_into_view_if_needed(timeout=timeout_ms)
@@ -145,11 +147,20 @@ async def run_learner(browser: Any, hub: Hub, name: str, delay: float, timeout_m
         await expect(box.locator(".mw-feedback")).to_contain_text(
             f"Correct: {answer:,.2f} {unit}".strip(), timeout=timeout_ms)
         record["exercise_s"] = round(time.perf_counter() - t0, 2)
+        record["step"] = "Cross vs Isolated app chart"
         record["app_chart_s"] = round(
             await rendered(page, voila_url(hub.url, name, APP), timeout_ms), 2)
         record["ok"] = True
+        del record["step"]
     except Exception as exc:  # a failed learner is a figure, not a crash
         record["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        shot = REPO / "artifacts" / "bench_classroom" / f"{name}-failed.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await page.screenshot(path=shot)
+            record["screenshot"] = str(shot.relative_to(REPO))
+        except Exception:  # the page itself may be gone
+            pass
     finally:
         record["total_s"] = round(time.perf_counter() - t_start, 2)
         await context.close()
@@ -236,9 +247,13 @@ def main() -> None:
                 "app_chart_p95_s": p95(app),
                 "loadavg_peak_1min": round(peak["loadavg_1min"], 2),
                 "loadavg_after_class": os.getloadavg(),
-                "errors": [f"{r['name']}: {r['error']}" for r in records if not r["ok"]],
+                "errors": [f"{r['name']} at {r['step']}: {r['error']}"
+                   for r in records if not r["ok"]],
             })
             out["memory_active"] = memory_sample(hub, names)
+            # partial figures on stderr, in case a long run has to be stopped later
+            print(json.dumps({"partial": "after class", **out, "records": records}),
+                  file=sys.stderr, flush=True)
             # idle: the kernels are culled after --kernel-cull s (checked every <= 120 s)
             waited = wait_until(lambda: memory_sample(hub, names)["processes"]
                                 <= len(names), args.kernel_cull + 240)
@@ -248,6 +263,8 @@ def main() -> None:
             out["memory_total_idle_mb"] = round(
                 out["memory_idle"]["learners_total_pss_mb"]
                 + out["memory_idle"]["hub_proxy_culler_pss_mb"], 1)
+            print(json.dumps({"partial": "idle memory", "memory_idle": out["memory_idle"]}),
+                  file=sys.stderr, flush=True)
             if not args.skip_culling:
                 t0 = time.perf_counter()
                 gone = wait_until(lambda: not any(hub.learner_pids(n) for n in names),
