@@ -126,10 +126,10 @@ async def run_learner(browser: Any, hub: Hub, name: str, delay: float, timeout_m
     page = await context.new_page()
     try:
         await page.goto(f"{hub.url}hub/login", timeout=timeout_ms)
-        await page.fill("#username_input", name)
-        await page.fill("#password_input", hub.password)
+        await page.fill("#username_input", name, timeout=timeout_ms)
+        await page.fill("#password_input", hub.password, timeout=timeout_ms)
         t0 = time.perf_counter()
-        await page.click("#login_submit")
+        await page.click("#login_submit", timeout=timeout_ms)
         await page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=timeout_ms,
                                 wait_until="commit")
         record["spawn_s"] = round(time.perf_counter() - t0, 2)
@@ -255,8 +255,8 @@ def main() -> None:
             print(json.dumps({"partial": "after class", **out, "records": records}),
                   file=sys.stderr, flush=True)
             # idle: the kernels are culled after --kernel-cull s (checked every <= 120 s)
-            waited = wait_until(lambda: memory_sample(hub, names)["processes"]
-                                <= len(names), args.kernel_cull + 240)
+            waited = wait_until(lambda: memory_sample(hub, names)["kernels"] == 0,
+                                args.kernel_cull + 240)
             out["kernels_culled_after_s"] = waited
             out["memory_idle"] = memory_sample(hub, names)
             out["memory_per_idle_learner_mb"] = out["memory_idle"]["per_learner_pss_mb"]["max"]

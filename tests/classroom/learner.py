@@ -20,10 +20,10 @@ def log_in(page: Page, hub_url: str, name: str, password: str, timeout_ms: float
     (the hub starts it, then redirects there).
     """
     page.goto(f"{hub_url}hub/login", timeout=timeout_ms)
-    page.fill("#username_input", name)
-    page.fill("#password_input", password)
+    page.fill("#username_input", name, timeout=timeout_ms)
+    page.fill("#password_input", password, timeout=timeout_ms)
     t0 = time.perf_counter()
-    page.click("#login_submit")
+    page.click("#login_submit", timeout=timeout_ms)
     page.wait_for_url(re.compile(rf"/user/{re.escape(name)}/lab"), timeout=timeout_ms,
                       wait_until="commit")
     return time.perf_counter() - t0
