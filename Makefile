@@ -4,6 +4,7 @@
 #   make app         serve voila_apps/ at http://127.0.0.1:$(PORT)/   (PORT ?= 8866)
 #   make test        ruff + mypy + the whole pytest suite (unit, widgets, notebooks, browser)
 #   make test-fast   ruff + mypy + pytest without the browser and notebook tiers
+#   make classroom   a JupyterHub for a class at http://127.0.0.1:$(HUB_PORT)/ (deploy/jupyterhub)
 #   make clean       caches and test artifacts (keeps .venv); make distclean also drops .venv
 
 SHELL := /bin/bash
@@ -13,6 +14,7 @@ MAKEFLAGS += --no-print-directory
 
 PYTHON ?= python3
 PORT ?= 8866
+HUB_PORT ?= 8000
 HOST := 127.0.0.1
 PYTEST_ARGS ?=
 # pytest-playwright: a PNG of the page of every failing browser test (the folder is
@@ -35,10 +37,11 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Same search order as tests/ui/servers.py:locate_chromium()
 CHROMIUM_FOUND = $(or $(MARGIN_WIDGETS_CHROMIUM),$(wildcard /usr/bin/chromium /usr/bin/chromium-browser),$(shell command -v chromium chromium-browser google-chrome google-chrome-stable 2>/dev/null))
 
-.PHONY: help app test test-fast lint typecheck install chromium jupyter-env clean distclean
+.PHONY: help app classroom test test-fast lint typecheck install chromium jupyter-env clean distclean
 
 help:
 	@echo "make app        serve voila_apps/ at http://$(HOST):$(PORT)/ (PORT=... to change)"
+	@echo "make classroom  JupyterHub for a class at http://$(HOST):$(HUB_PORT)/ (deploy/)"
 	@echo "make test       ruff, mypy and the whole test suite (installs Chromium if root)"
 	@echo "make test-fast  ruff, mypy and tests without the browser/notebook tiers"
 	@echo "make clean      remove caches and artifacts (distclean: also .venv)"
@@ -60,7 +63,7 @@ $(BIN)/python:
 
 # Re-install only when pyproject.toml changes (or the venv is new).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install -e '.[test,classroom]'
 	@touch $@
 
 install: $(STAMP)
@@ -70,18 +73,25 @@ jupyter-env:
 
 # --- serve ---------------------------------------------------------------------------------
 
-# voila.json at the repo root is the served configuration (voila reads voila.json from
-# Voila.config_file_paths; it would NOT read one placed inside voila_apps/).
+# `margin-widgets serve` (margin_widgets/cli.py) serves voila_apps/ with voila.json, found in
+# the source checkout here and inside the package in an installed wheel; it prints the address.
 app: $(STAMP) jupyter-env
+	@exec $(BIN)/margin-widgets serve --host $(HOST) --port $(PORT)
+
+# JupyterHub for a class (deploy/jupyterhub/jupyterhub_config.py, settings in deploy/shared.yaml):
+# one server per learner, lessons copied into each home, Voila apps at /user/<name>/voila/...
+# State (database, cookie secret, learners' homes) in .classroom/. AUTH=native (default: the
+# teacher signs up as "teacher", then approves learners at /hub/authorize) or AUTH=firstuse.
+AUTH ?= native
+classroom: $(STAMP) jupyter-env
 	@echo ""
-	@echo "  Serving voila_apps/ with voila.json"
-	@echo "  Open  http://$(HOST):$(PORT)/voila/render/index.ipynb   (Ctrl+C to stop)"
-	@echo "  (all apps: http://$(HOST):$(PORT)/)"
+	@echo "  Classroom hub: open  http://$(HOST):$(HUB_PORT)/   (Ctrl+C stops it and every learner's server)"
+	@if [ "$(AUTH)" = native ]; then \
+	  echo "  Teacher: sign up as 'teacher' at http://$(HOST):$(HUB_PORT)/hub/signup, log in, then"; \
+	  echo "  approve each learner's sign-up at http://$(HOST):$(HUB_PORT)/hub/authorize"; fi
 	@echo ""
-	@exec $(BIN)/python -m voila voila_apps \
-	  "--Voila.config_file_paths=$(CURDIR)" \
-	  --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0 --no-browser \
-	  "--Voila.custom_display_url=http://$(HOST):$(PORT)/voila/render/index.ipynb#"
+	@MARGIN_CLASSROOM_AUTH=$(AUTH) MARGIN_CLASSROOM_PORT=$(HUB_PORT) \
+	  exec $(BIN)/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
 
 # --- checks --------------------------------------------------------------------------------
 
@@ -117,10 +127,10 @@ test: $(STAMP) jupyter-env chromium
 	@$(call run_checks,$(BROWSER_ARTIFACTS) $(PYTEST_ARGS))
 
 test-fast: $(STAMP) jupyter-env
-	@$(call run_checks,-m 'not browser and not notebook' $(PYTEST_ARGS))
+	@$(call run_checks,-m 'not browser and not notebook and not install and not classroom' $(PYTEST_ARGS))
 
 clean:
-	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .jupyter-env artifacts \
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .jupyter-env artifacts .classroom \
 	  test-results build dist *.egg-info
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -path ./.venv -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
+from . import venue_tables as _vt
 from .errors import MarginInputError, UnknownNameError, nonnegative_finite, positive_finite
 from .rules import PartialLiquidation
 from .tiers import RiskTiers
@@ -240,17 +241,23 @@ _BINANCE_ETHUSDT_2022 = RiskTiers.from_brackets(
     source=_FREQTRADE_2022,
 )
 
-_HL_SOURCE = "Hyperliquid docs 'Margin tiers' (gitbook, undated crawl listing BTC 40x)"
-_HL = {
-    "BTC": RiskTiers.from_max_leverage([(0, 40), (150e6, 20)], _HL_SOURCE),
-    "ETH": RiskTiers.from_max_leverage([(0, 25), (100e6, 15)], _HL_SOURCE),
-    "SOL": RiskTiers.from_max_leverage([(0, 20), (70e6, 10)], _HL_SOURCE),
-    "XRP": RiskTiers.from_max_leverage([(0, 20), (40e6, 10)], _HL_SOURCE),
-    "*": RiskTiers.from_max_leverage([(0, 10), (3e6, 5)], _HL_SOURCE),
+_HL_SOURCE = _vt.HL_SOURCE
+_HL: dict[str, RiskTiers] = {
+    "BTC": _vt.HL_BTC, "ETH": _vt.HL_ETH, "SOL": _vt.HL_SOL, "XRP": _vt.HL_XRP,
+    **{a: _vt.HL_10X_20M for a in _vt.HL_10X_20M_ASSETS},
+    **{a: _vt.HL_10X_3M for a in _vt.HL_10X_3M_ASSETS},
+    "*": _vt.HL_10X_3M,
 }
+_HL_TABLE_NOTE = (
+    "Tables: " + _vt.HL_SOURCE + ". BTC 40x to 150M then 20x; ETH 25x/100M/15x; SOL 20x/70M/10x; "
+    "XRP 20x/40M/10x; DOGE, kPEPE, SUI, WLD, TRUMP, LTC, ENA, POPCAT, WIF, AAVE, kBONK, LINK, "
+    "CRV, AVAX, ADA, UNI, NEAR, TIA, APT, BCH, HYPE, FARTCOIN 10x to 20M then 5x; OP, ARB, LDO, "
+    "TON, MKR, ONDO, JUP, INJ, kSHIB, SEI, TRX, BNB, DOT 10x to 3M then 5x. Any other symbol: "
+    "the docs say an asset without tiers has one tier at its own maximum leverage (from the "
+    "'meta' info endpoint, not read here); the kit uses the 10x-to-3M table as a stand-in, "
+    "which is not a Hyperliquid figure for that asset.")
 
-_DYDX_SOURCE = ("dYdX v4 genesis liquidity tiers (Large-Cap IMF 5 %, MMF 3 %; Small-Cap IMF 10 %, "
-                "MMF 5 %); live values are set by governance")
+_DYDX_SOURCE = _vt.DYDX_SOURCE
 
 # Liquidation processes, as read on 2026-12-02 (the search tool's stored copies):
 _BINANCE_LIQ = (
@@ -263,13 +270,16 @@ _BINANCE_LIQ = (
     "forfeited. Ambiguous: the clearance fee rate is per symbol and not modelled on a partial "
     "step, and 'a portion of the remaining collateral' is taken here as all of it.")
 _HL_LIQ = (
-    "Liquidation: Hyperliquid docs 'Liquidations' as quoted by HIP-3 venue docs built on it "
-    "(docs.hyena.trade/trading/liquidation; supercexy.gitbook.io, read 2026-12-02): order-book "
-    "liquidation with no clearance fee, the remaining collateral stays with the trader; "
-    "positions above 100,000 USDC are liquidated 20 % at a time with a 30 s cooldown. Kit "
-    "model: fraction 20 % above 100,000, cooldown one step, fee 0 (rest kept). Not modelled: "
-    "the backstop liquidation below 2/3 of maintenance margin, where the margin is not "
-    "returned.")
+    "Liquidation: Hyperliquid's own announcement of partial liquidations (Hyperliquid "
+    "announcements channel, post 307, as mirrored at tginsight.xyz, undated in the copy, read "
+    "2026-12-02): liquidations go to the order book, the liquidated user keeps any remaining "
+    "margin, there is no clearance fee; positions above 100k USDC are liquidated 20 % at a "
+    "time, then a 30 s cooldown. The same rules, and the backstop below 2/3 of maintenance "
+    "margin, are quoted from the Hyperliquid docs 'Liquidations' page by docs built on it "
+    "(hyperliquid-co.gitbook.io wiki; docs.hyena.trade), read 2026-12-02; the Hyperliquid "
+    "gitbook page itself was not in the stored copies. Kit model: fraction 20 % above 100,000, "
+    "cooldown one step, fee 0 (the remaining collateral is kept). Not modelled: the backstop "
+    "liquidation below 2/3 of maintenance margin, where the margin is not returned.")
 _BYBIT_LIQ = (
     "Liquidation: Bybit reduces a position in a higher risk limit to a lower one before a full "
     "liquidation; the preset models only the base risk limit, so a breach closes in full and "
@@ -296,58 +306,78 @@ _PRESETS: dict[str, Venue] = {
     ),
     "binance_coinm": Venue(
         "Binance COIN-M", contract="inverse", mm_basis="mark",
-        tiers={"BTCUSD": RiskTiers.flat(0.004, 0.0, 125)},
+        tiers={"BTCUSD": _vt.BINANCE_COINM_BTCUSD},
         taker_fee=0.0005, maker_fee=0.0002, funding_interval_hours=8,
         partial_liquidation=PartialLiquidation("tier_step_down"),
         quote_currency="USD", source=(
-            "Binance FAQ 'How to Calculate Liquidation Price of COIN-M Futures Contracts' "
-            "(first bracket, MMR 0.4 %); contract size 100 USD"),
-        as_of="2024", key="binance_coinm",
-        notes="Only the first bracket is published in the FAQ; larger positions need the "
-              "venue's full table (build a Venue with it). Maker fee 0.02 % (regular user, as "
-              "reported against Binance's fee schedule; Binance's own fee FAQ example still "
-              "shows an older 0.015 % / 0.040 %, so the documents disagree). " + _BINANCE_LIQ,
+            _vt.BINANCE_COINM_FAQ + "; " + _vt.BINANCE_COINM_LEVERAGE
+            + "; contract size 100 USD"),
+        as_of="2021-07 (tables); read 2026-12-02", key="binance_coinm",
+        notes="BTCUSD brackets (BTC of notional): 0 / 5 / 10 / 20 / 50 / 100 / 200 BTC at "
+              "0.4 / 0.5 / 1 / 2.5 / 5 / 10 / 12.5 %, maintenance amounts derived. "
+              + _vt.BINANCE_COINM_RATES_NOTE + " Fees: maker 0.02 %, taker 0.05 % as reported "
+              "against Binance's fee schedule for a regular user; not confirmed on a Binance "
+              "page in this check: Binance's fee FAQ (binance.com/en-ZA/support/faq/"
+              "360033544231, read 2026-12-02) still prints a COIN-M example with 0.015 % / "
+              "0.040 %, and Binance's post of 2023-09-18 announces changed COIN-M fees from "
+              "2023-09-26 without the regular-user rates in the text read. "
+              + _BINANCE_LIQ,
     ),
     "bybit_linear": Venue(
         "Bybit USDT (classic)", contract="linear", mm_basis="entry",
-        tiers={"*": RiskTiers.flat(0.005, 0.0, 100)},
+        tiers={"BTCUSDT": _vt.BYBIT_BTCUSDT_BASE, "*": RiskTiers.flat(0.005, 0.0, 100)},
         taker_fee=0.00055, maker_fee=0.0002, funding_interval_hours=8,
-        quote_currency="USDT", source=(
-            "Bybit Help 'Liquidation Price (USDT Contract)' (classic account, MM and IM on the "
-            "entry value; base risk limit MMR 0.5 %, 100x)"),
-        as_of="2022-12", key="bybit_linear",
+        quote_currency="USDT", source=_vt.BYBIT_SOURCE,
+        as_of="undated help pages, read 2026-12-02", key="bybit_linear",
         notes="Classic accounts measure margin at the entry price, so the mark does not change "
-              "the maintenance margin. " + _BYBIT_LIQ,
+              "the maintenance margin. BTCUSDT: the base risk limit (MMR 0.5 % up to 2,000,000 "
+              "USDT) is Bybit's published figure; the higher risk limits are not modelled, "
+              "because the page's own example (2,600,000 USDT -> 0.56 %) does not fix the next "
+              "tier's rate unambiguously, so a BTCUSDT position above 2,000,000 USDT has its MM "
+              "understated. Every other symbol: no per-symbol Bybit table was found in this "
+              "check; the kit applies the BTCUSDT base rate as a stand-in, which is NOT Bybit's "
+              "rate for that symbol (Bybit sets a base rate per symbol; its older inverse page "
+              "gives 1 % for ETH, EOS and XRP). " + _BYBIT_LIQ,
     ),
     "okx_linear": Venue(
         "OKX USDT swap", contract="linear", mm_basis="mark", close_fee_rate=0.0005,
-        tiers={"*": RiskTiers.flat(0.005, 0.0, 100)},
+        tiers={"BTC": _vt.OKX_BTC_TIER1, "*": RiskTiers.flat(0.005, 0.0, 100)},
         taker_fee=0.0005, maker_fee=0.0002, funding_interval_hours=8,
         quote_currency="USDT", margin_ratio_style="equity/mm", source=(
-            "OKX liquidation rules (taker fee added to the maintenance rate); tier 1 MMR "
-            "0.5 % as in the kit's cross-venue example (no real OKX tier table was retrievable)"),
-        as_of="2024", key="okx_linear",
-        notes="OKX counts tiers in contracts with no deduction; only tier 1 is modelled. "
-              "Liquidation: OKX reduces a position tier by tier before a full liquidation; with "
-              "only tier 1 modelled a breach closes in full and the remainder is forfeited "
-              "(not checked against an OKX page in this version).",
+            "OKX liquidation rules (taker fee added to the maintenance rate); "
+            + _vt.OKX_SOURCE),
+        as_of="2023 (tables); read 2026-12-02", key="okx_linear",
+        notes="What the kit models: BTC tier 1 only, MMR 0.40 % (max 125x) plus the 0.05 % taker "
+              "fee, for every BTC position size. OKX counts tiers in contracts and has no "
+              "deduction, so at each tier boundary the MM jumps (the whole position takes the "
+              "new rate); the BTC-USDT-SWAP contract caps of each tier were not found on an OKX "
+              "page in this check, so no second tier is modelled and a BTC position beyond "
+              "OKX's tier 1 has its MM understated. Other symbols: 0.5 % / 100x is a stand-in "
+              "from the kit's cross-venue example, not an OKX table. Liquidation: OKX reduces a "
+              "position tier by tier before a full liquidation; with one tier a breach closes "
+              "in full and the remainder is forfeited (not checked against an OKX page).",
     ),
     "hyperliquid": Venue(
         "Hyperliquid", contract="linear", mm_basis="mark", tiers=_HL,
         taker_fee=0.00045, maker_fee=0.00015, funding_interval_hours=1,
         quote_currency="USDC", source=_HL_SOURCE + "; MMR = 1 / (2 x max leverage)",
-        as_of="2025", key="hyperliquid", liquidation_fee_rate=0.0,
-        partial_liquidation=PartialLiquidation("fraction", 0.2, 100_000.0, 1), notes=_HL_LIQ,
+        as_of="undated docs, read 2026-12-02", key="hyperliquid", liquidation_fee_rate=0.0,
+        partial_liquidation=PartialLiquidation("fraction", 0.2, 100_000.0, 1),
+        notes=_HL_LIQ + " " + _HL_TABLE_NOTE,
     ),
     "dydx_v4": Venue(
         "dYdX v4", contract="linear", mm_basis="mark",
-        tiers={"BTC": RiskTiers.flat(0.03, 0.0, 20), "ETH": RiskTiers.flat(0.03, 0.0, 20),
-               "*": RiskTiers.flat(0.05, 0.0, 10)},
+        tiers={"BTC": _vt.DYDX_LARGE_CAP, "ETH": _vt.DYDX_LARGE_CAP, "*": _vt.DYDX_SMALL_CAP},
         taker_fee=0.0005, maker_fee=0.0001, funding_interval_hours=1,
         liquidation_fee_rate=0.015, quote_currency="USDC", margin_ratio_style="equity vs mm",
-        source=_DYDX_SOURCE, as_of="2024", key="dydx_v4",
+        source=_DYDX_SOURCE, as_of="governance docs, read 2026-12-02", key="dydx_v4",
         notes="dYdX charges a liquidation fee of up to 1.5 % of the notional instead of "
-              "forfeiting the remaining margin.",
+              "forfeiting the remaining margin. BTC and ETH are Large-Cap (MMF 3 %, 20x); every "
+              "other market uses Small-Cap (MMF 5 %, 10x). Long-tail markets are IMF 20 % (5x) "
+              "with MMF 10 %: the preset does not know which markets governance has put in that "
+              "tier (no list was found in this check), so for one of them build "
+              "venues['dydx_v4'].with_(tiers={..., 'SYMBOL': margin_widgets.core.venue_tables."
+              "DYDX_LONG_TAIL}); the Small-Cap default understates its MM by half.",
     ),
 }
 
