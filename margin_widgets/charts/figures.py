@@ -151,7 +151,7 @@ def padded_bounds(
 
 
 _DASH = {"solid": "", "dashed": "6,3", "dotted": "1.5,2.5", "dash_dotted": "6,2,1.5,2"}
-_MARKER_CHAR = {"cross": "✕", "diamond": "◆", "circle": "●"}
+_MARKER_CHAR = {"cross": "✕", "diamond": "◆", "circle": "●", "square": "■"}
 
 LegendItem = tuple[str, str, str]
 """``(label, colour, style)``; style is a line style or ``"marker:<name>"``."""

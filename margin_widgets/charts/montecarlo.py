@@ -22,6 +22,7 @@ import ipywidgets as w
 import numpy as np
 
 from . import style
+from .figures import LegendItem, legend_html, save_png_button
 
 __all__ = ["MonteCarloCharts", "ModeSeries", "loss_histogram", "thin_monotone"]
 
@@ -219,7 +220,7 @@ class MonteCarloCharts:
                 x=np.zeros(0), y=np.zeros(0), scales=pscales,
                 colors=[style.mode_color(mode)], stroke_width=2.5,
                 line_style="solid" if mode == "cross" else "dashed",
-                labels=[f"{mode}: share of paths liquidated"], display_legend=True,
+                labels=[f"{mode}: share of paths liquidated"], display_legend=False,
                 interpolation="step-after",
             )
             for mode in MODES
@@ -242,7 +243,7 @@ class MonteCarloCharts:
             x=np.zeros(0), y=np.zeros((2, 0)), type="grouped",
             scales={"x": self.loss_scale, "y": self.share_scale},
             colors=[style.CROSS, style.ISOLATED], labels=["cross", "isolated"],
-            display_legend=True, padding=0.1,
+            display_legend=False, padding=0.1,
         )
         self.loss_figure = bq.Figure(
             marks=[self.loss_bars],
@@ -255,6 +256,34 @@ class MonteCarloCharts:
         )
         self.loss_figure.add_class("mw-mc-loss-figure")
         self.loss_figure.add_class("mw-figure")
+
+        # -- legends under the plots (bqplot's own sit on the data) and Save PNG ---------------
+        legends: dict[str, list[LegendItem]] = {}
+        for mode in MODES:
+            fam = style.CROSS_FAMILY if mode == "cross" else style.ISOLATED_FAMILY
+            light = fam[3] if mode == "cross" else fam[4]
+            dark = fam[2] if mode == "cross" else fam[3]
+            legends[f"bands_{mode}"] = [
+                ("5-95 % of paths", light, "solid"), ("25-75 % of paths", fam[0], "solid"),
+                ("median", dark, "solid" if mode == "cross" else "dashed")]
+        legends["probability"] = [(f"{m}: share of paths liquidated", style.mode_color(m),
+                                   "solid" if m == "cross" else "dashed") for m in MODES]
+        legends["loss"] = [(m, style.mode_color(m), "marker:square") for m in MODES]
+        figs = {**{f"bands_{m}": self.bands_figures[m] for m in MODES},
+                "probability": self.probability_figure, "loss": self.loss_figure}
+        self.panels: dict[str, w.VBox] = {}
+        for name, fig in figs.items():
+            flex = fig.layout.flex or "1 1 300px"
+            fig.layout.width = "100%"
+            fig.layout.min_width = "0"
+            fig.layout.flex = None
+            row = w.HBox([w.HTML(legend_html(legends[name])),
+                          save_png_button(fig, f"monte_carlo_{name}.png")],
+                         layout=w.Layout(justify_content="space-between", align_items="center",
+                                         flex_flow="row wrap"))
+            row.add_class("mw-legend-row")
+            self.panels[name] = w.VBox([fig, row], layout=w.Layout(
+                width="50%", min_width="300px", flex=flex))
 
     @staticmethod
     def _loss_label(currency: str) -> str:

@@ -327,12 +327,12 @@ class MonteCarloExplorer(Dashboard):
                     self.run_button], layout=w.Layout(flex_flow="row wrap",
                                                       align_items="center")),
             self.progress_box, self.summary_html,
-            w.HBox(list(self.charts.bands_figures.values()),
+            w.HBox([self.charts.panels["bands_cross"], self.charts.panels["bands_isolated"]],
                    layout=w.Layout(width="100%", flex_flow="row wrap")),
             w.HTML("<div class='mw-caption'>Shaded: the middle 50 % of paths (dark) and 90 % "
                    "of paths (light); line: the median equity at each step. Both panels share one "
                    "scale.</div>"),
-            w.HBox([self.charts.probability_figure, self.charts.loss_figure],
+            w.HBox([self.charts.panels["probability"], self.charts.panels["loss"]],
                    layout=w.Layout(width="100%", flex_flow="row wrap")),
             self.status,
         ]

@@ -208,3 +208,17 @@ def test_summary_signs_say_what_they_mean() -> None:
     up = np.linspace(60_000, 66_000, 50)[None, :].repeat(3, axis=0)
     text = mcw.summary_text(monte_carlo(acct, {"BTCUSDT": up}), "USDT")
     assert "a gain of" in text and "−" not in text and "still end with a gain" in text
+
+
+def test_monte_carlo_legends_sit_under_the_plots_and_every_figure_saves_png():
+    # issue 13: legends never cover data (bqplot draws its own inside the plot area), and
+    # every figure has Save PNG
+    from margin_widgets.widgets import MonteCarloExplorer
+
+    ex = MonteCarloExplorer("one_long", n_paths=40, steps=100, background=False)
+    assert not any(getattr(m, "display_legend", False) for m in ex.charts.marks)
+    for name, panel in ex.charts.panels.items():
+        fig, row = panel.children
+        assert fig in ex.charts.figures, name
+        legend, button = row.children
+        assert "mw-legend" in legend.value and "mw-save-png" in button._dom_classes
