@@ -25,6 +25,7 @@ from bqplot import Axis, Figure, LinearScale, Lines, Mark, Scatter, Tooltip
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from . import style
+from .shared import shared_layout, shared_style
 from .views import ResultView
 
 __all__ = [
@@ -224,8 +225,8 @@ def save_png_button(figure: Figure, filename: str = "chart.png") -> Any:
     from ipywidgets import Button
 
     btn = Button(description="Save PNG", icon="download", tooltip="Download this chart as PNG",
-                 layout=Layout(width="auto", min_width="92px", height="26px",
-                               flex="0 0 auto"))
+                 layout=shared_layout(width="auto", min_width="92px", height="26px",
+                               flex="0 0 auto"), style=shared_style(Button))
     btn.add_class("mw-save-png")
     btn.on_click(lambda _b: figure.save_png(filename))
     return btn
@@ -297,7 +298,8 @@ class ChartBase:
         self.figure.add_class("mw-figure")
         for c in css_classes:
             self.figure.add_class(c)
-        self.legend = HTML("", layout=Layout(width="100%", margin="2px 0 2px 0"))
+        self.legend = HTML("", layout=Layout(width="100%", margin="2px 0 2px 0"),
+                           style=shared_style(HTML))
         self.legend.add_class(f"mw-{self.role}-legend")
         self.legend.layout.flex = "1 1 200px"
         self.legend.layout.width = "auto"

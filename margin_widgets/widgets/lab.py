@@ -19,6 +19,7 @@ import numpy as np
 from ipywidgets import Checkbox, HBox, Layout, ToggleButtons, VBox
 
 from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
+from ..charts.shared import shared_layout, shared_style
 from ..charts.views import ResultView, result_view
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
@@ -114,10 +115,12 @@ class MarginLab(ScenarioDashboard):
         self.scenario_picker = ScenarioPicker(on_load=self.set_scenario, show_description=False)
         self.mode_toggle = ToggleButtons(
             options=[("Cross", "cross"), ("Isolated", "isolated")], value=None,
-            description="Mode", style={"description_width": "initial", "button_width": "84px"},
+            description="Mode", style=shared_style(ToggleButtons, description_width="initial",
+                                                   button_width="84px"),
             tooltip="Put every position in cross or in isolated mode",
             tooltips=["Every position backed by the shared cross wallet",
-                      "Every position backed only by its own isolated margin"])
+                      "Every position backed only by its own isolated margin"],
+                      layout=shared_layout())
         self.mode_toggle.add_class("mw-mode-toggle")
         self.mode_toggle.observe(self._on_mode, names="value")
         self.positions_editor = PositionsEditor(on_edit=self.propose)
@@ -138,7 +141,8 @@ class MarginLab(ScenarioDashboard):
         self.last_price_checkbox = Checkbox(
             value=False, description="last price (wicks)", indent=False,
             tooltip="Also draw a last-traded price with brief wicks: liquidation uses the "
-                    "mark, so a wick alone does not liquidate", layout=Layout(width="160px"))
+                    "mark, so a wick alone does not liquidate",
+                    layout=shared_layout(width="160px"), style=shared_style(Checkbox))
         self.last_price_checkbox.observe(lambda _c: self.request_recompute(), names="value")
         self.numbers = NumbersPanel()
         self.time_scrubber = TimeScrubber(on_scrub=self.guarded(self._scrub, "scrub"),
