@@ -25,7 +25,7 @@ from bqplot import Axis, Figure, LinearScale, Lines, Mark, Scatter, Tooltip
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from . import style
-from .shared import shared_layout, shared_style
+from .shared import shared_layout, shared_model, shared_style
 from .views import ResultView
 
 __all__ = [
@@ -276,7 +276,9 @@ class ChartBase:
                  css_classes: Iterable[str] = ()) -> None:
         self.x_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
-        self._cursor_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+        # the cursor's [0, 1] scale and the figure's own scales never change: one model each
+        # for every chart
+        self._cursor_scale = shared_model(LinearScale, min=0.0, max=1.0, allow_padding=False)
         self.x_axis = Axis(scale=self.x_scale, label="step", num_ticks=5,
                            tick_format=",d", label_offset="30px")
         self.y_axis = Axis(scale=self.y_scale, side="left", label=y_label,
@@ -290,23 +292,24 @@ class ChartBase:
         self.steps = 1
         self.figure = Figure(
             marks=[], axes=[self.x_axis, self.y_axis], title=title,
+            scale_x=shared_model(LinearScale, min=0.0, max=1.0),
+            scale_y=shared_model(LinearScale, min=0.0, max=1.0),
             fig_margin=dict(FIG_MARGIN), animation_duration=0,
-            layout=Layout(width="100%", height=height, min_width=min_width,
-                          flex="1 1 auto"),
+            layout=shared_layout(width="100%", height=height, min_width=min_width,
+                                 flex="1 1 auto"),
         )
         self.figure.add_class(f"mw-{self.role}-figure")
         self.figure.add_class("mw-figure")
         for c in css_classes:
             self.figure.add_class(c)
-        self.legend = HTML("", layout=Layout(width="100%", margin="2px 0 2px 0"),
+        self.legend = HTML("", layout=shared_layout(width="auto", margin="2px 0 2px 0",
+                                                    flex="1 1 200px"),
                            style=shared_style(HTML))
         self.legend.add_class(f"mw-{self.role}-legend")
-        self.legend.layout.flex = "1 1 200px"
-        self.legend.layout.width = "auto"
         self.save_button = save_png_button(self.figure, f"{self.role}.png")
         self.widget = VBox([self.figure,
                             HBox([self.legend, self.save_button],
-                                 layout=Layout(width="100%", align_items="flex-start",
+                                 layout=shared_layout(width="100%", align_items="flex-start",
                                                flex_flow="row wrap",
                                                justify_content="flex-end"))],
                            layout=Layout(flex="1 1 auto", min_width=min_width, width="100%"))

@@ -367,14 +367,14 @@ class PositionRow(HBox):
             layout=shared_layout(width="36px"), style=shared_style(Button))
         self.margin_box = HBox([self.isolated_margin_input, self.margin_amount_input,
                                 self.add_margin_button, self.remove_margin_button],
-                               layout=Layout(align_items="center"))
+                               layout=shared_layout(align_items="center"))
         children = [self.number, self.symbol_input, self.side_toggle, self.quantity_input,
                     self.entry_input, self.leverage_slider]
         if show_modes:
             children += [self.mode_toggle, self.margin_box]
         children.append(self.remove_button)
-        super().__init__(children, layout=Layout(flex_flow="row wrap", align_items="center",
-                                                 width="100%"))
+        super().__init__(children, layout=shared_layout(flex_flow="row wrap",
+                                                        align_items="center", width="100%"))
         self.add_class("mw-position-row")
 
     def close(self) -> None:
@@ -739,12 +739,13 @@ class PathEditor(VBox, _Control):
                 fig_margin={"top": 30, "bottom": 40, "left": 64, "right": 16},
                 animation_duration=0, layout=Layout(width="100%", height="220px"))
             self.figure.add_class("mw-path-figure")
-        self.params_box = HBox([], layout=Layout(flex_flow="row wrap", align_items="center"))
+        self.params_box = HBox([], layout=shared_layout(flex_flow="row wrap",
+                                                        align_items="center"))
         self._row_extras: list[Any] = [self.hint_html]
         self.param_inputs.on_new = self._layout_params
         self.row = HBox([self.symbol_toggle, self.generator_dropdown, self.steps_input,
                          self.shock_button, self.add_point_button, self.csv_upload],
-                        layout=Layout(flex_flow="row wrap", align_items="center"))
+                        layout=shared_layout(flex_flow="row wrap", align_items="center"))
         row = self.row
         self._layout_params()
         children: list[Any] = [row, self.params_box]
