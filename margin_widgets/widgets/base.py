@@ -39,7 +39,7 @@ from .markup import esc, message_html
 __all__ = [
     "Dashboard", "ScenarioDashboard", "EditContext", "GuardOutcome", "GENERIC_ERROR",
     "info_label", "info_html", "definition", "account_at", "marks_at", "PathCache", "log",
-    "shared_model", "shared_layout", "shared_style",
+    "shared_model", "shared_layout", "shared_style", "account_of",
 ]
 
 log = logging.getLogger("margin_widgets")
@@ -333,10 +333,29 @@ class PathCache:
         return out
 
 
+_ACCOUNTS: list[tuple[Scenario, Account]] = []
+
+
+def account_of(scenario: Scenario) -> Account:
+    """``scenario.account()``, built once per scenario object.
+
+    One change validates the edited scenario, runs it and shows it in the position rows:
+    three ``Account`` builds of the same (immutable) scenario. The last few built are kept,
+    by identity.
+    """
+    for scen, acct in _ACCOUNTS:
+        if scen is scenario:
+            return acct
+    acct = scenario.account()
+    _ACCOUNTS.insert(0, (scenario, acct))
+    del _ACCOUNTS[4:]
+    return acct
+
+
 def run_scenario(scenario: Scenario, paths: Mapping[str, np.ndarray],
                  **kwargs: Any) -> SimulationResult:
     """The one engine run of a change (looked up on the module so tests can count it)."""
-    return _simulation.simulate(scenario.account(), paths,
+    return _simulation.simulate(account_of(scenario), paths,
                                 **{**scenario.sim_kwargs(), **kwargs})
 
 
@@ -437,7 +456,7 @@ class ScenarioDashboard(Dashboard):
                 raise MarginInputError("an edit must produce a Scenario")
             if callable(edit):
                 new = edited_title(new, self.opened_scenario)
-            new.account()  # the account must be valid: the message names what is wrong
+            account_of(new)  # the account must be valid: the message names what is wrong
         if not g.ok:
             return False
         self._pending.scenario = new

@@ -50,7 +50,7 @@ from ..core.position import Position
 from ..core.scenario import MAX_STEPS, PRESETS, PathSpec, Scenario
 from ..core.simulation import TransferEvent
 from ..core.venue import venues
-from .base import EditContext, account_at, definition, info_html, marks_at
+from .base import EditContext, account_at, account_of, definition, info_html, marks_at
 from .markup import esc, user_text
 
 __all__ = [
@@ -161,6 +161,10 @@ class AccountControls(HBox, _Control):
             layout=Layout(flex_flow="row wrap", align_items="center", width="100%"))
         self.add_class("mw-account-controls")
         self._init_control(on_edit)
+        self._shown_key: Any = None
+        for w in (self.venue_dropdown, self.wallet_input, self.fees_checkbox,
+                  self.funding_rate_input, self.funding_interval_input):
+            w.observe(self._forget_shown, names="value")
         self.venue_dropdown.observe(self._on_venue, names="value")
         self.wallet_input.observe(self._on_wallet, names="value")
         self.fees_checkbox.observe(self._on_fees, names="value")
@@ -193,13 +197,22 @@ class AccountControls(HBox, _Control):
                                         funding_every=every if every > 0 else None)
         self._emit(edit)
 
+    def _forget_shown(self, _change: dict[str, Any]) -> None:
+        if not self._showing:  # a person changed a control: show() must set them again
+            self._shown_key = None
+
     def show(self, scenario: Scenario) -> None:
-        """Show ``scenario`` (quietly)."""
+        """Show ``scenario`` (quietly; nothing is set when it is already shown)."""
+        sym = scenario.positions[0].symbol if scenario.positions else "BTCUSDT"
+        key = (scenario.venue, scenario.wallet_balance, scenario.fees, scenario.funding_rate,
+               scenario.funding_every, sym)
+        if key == self._shown_key:
+            return
+        self._shown_key = key
         with self._quiet():
             venue = venues[scenario.venue]
             _set(self.venue_dropdown, value=scenario.venue)
             _set(self.wallet_input, value=float(scenario.wallet_balance))
-            sym = scenario.positions[0].symbol if scenario.positions else "BTCUSDT"
             self.currency_label.value = esc(venue.currency(sym))
             _set(self.fees_checkbox, value=bool(scenario.fees))
             _set(self.funding_rate_input, value=round(scenario.funding_rate * 100.0, 10))
@@ -310,6 +323,7 @@ class PositionRow(HBox):
 
     def __init__(self, index: int, show_modes: bool = True) -> None:
         self.index = index
+        self.shown_key: Any = None
         n = index + 1
         self.number = HTML(f"<b>#{n}</b>", layout=shared_layout(width="24px"),
                            style=shared_style(HTML))
@@ -425,6 +439,8 @@ class PositionsEditor(VBox, _Control):
 
         def field(name: str, convert: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
             def handler(change: dict[str, Any]) -> None:
+                if not self._showing:  # the row no longer shows the committed scenario
+                    row.shown_key = None
                 try:
                     value = convert(change["new"])
                 except (TypeError, ValueError):
@@ -433,6 +449,8 @@ class PositionsEditor(VBox, _Control):
             return handler
 
         def on_symbol(change: dict[str, Any]) -> None:
+            if not self._showing:
+                row.shown_key = None
             sym = str(change["new"]).strip().upper()
 
             def edit(ctx: EditContext) -> Scenario:
@@ -505,13 +523,20 @@ class PositionsEditor(VBox, _Control):
                     self.rows.append(self._make_row(len(self.rows)))
                 self.rows_box.children = tuple(self.rows)
             venue = venues[scenario.venue]
-            acct = scenario.account()
+            acct = account_of(scenario)
             symbols = list(dict.fromkeys([*venue.symbols(), *scenario.paths,
                                           *(p.symbol for p in scenario.positions)]))
             for i, (row, p) in enumerate(zip(self.rows, scenario.positions, strict=True)):
                 row.index = i
                 max_lev = float(venue.tiers_for(p.symbol).max_leverage(
                     float(acct.book.notional_entry[i])))
+                iso_margin = float(acct.isolated_margins[i])
+                # a row already showing exactly this is left alone (a change re-synced ~45
+                # controls); a person's edit of the row forgets the key (see _make_row)
+                key = (i, p, max_lev, venue.name, tuple(symbols), iso_margin)
+                if row.shown_key == key:
+                    continue
+                row.shown_key = key
                 _set(row.symbol_input, options=tuple(symbols), value=p.symbol)
                 _set(row.side_toggle, value=p.side)
                 _set(row.quantity_input, value=float(p.quantity))
@@ -525,7 +550,7 @@ class PositionsEditor(VBox, _Control):
                 _set(row.mode_toggle, value=p.mode)
                 iso = p.mode == "isolated"
                 _set(row.isolated_margin_input,
-                     value=round(float(acct.isolated_margins[i]), 2) if iso else 0.0,
+                     value=round(iso_margin, 2) if iso else 0.0,
                      disabled=not iso)
                 for w in (row.margin_amount_input, row.add_margin_button,
                           row.remove_margin_button):
