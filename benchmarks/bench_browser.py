@@ -62,6 +62,13 @@ TARGETS = {"load_s": 4.0, "update_median_ms": 150.0, "control_change_median_ms":
 
 
 def rgb(hex_color: str) -> str:
+    """How the browser writes a stroke colour in the style attribute.
+
+    A hex colour becomes ``rgb(r, g, b)``; a CSS variable (theme colours such as the mark
+    line, ``var(--jp-ui-font-color1, #222222)``) is kept as written.
+    """
+    if hex_color.startswith("var("):
+        return hex_color
     h = hex_color.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
 
