@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 from bqplot import Axis, Figure, LinearScale, Lines, Mark, Scatter, Tooltip
-from ipywidgets import HTML, HBox, Layout, VBox
+from ipywidgets import HTML, HBox, VBox
 
 from . import style
-from .shared import shared_layout, shared_model, shared_style
+from .shared import LeanLayout, shared_layout, shared_model, shared_style
 from .views import ResultView
 
 __all__ = [
@@ -312,7 +312,7 @@ class ChartBase:
                                  layout=shared_layout(width="100%", align_items="flex-start",
                                                flex_flow="row wrap",
                                                justify_content="flex-end"))],
-                           layout=Layout(flex="1 1 auto", min_width=min_width, width="100%"))
+                           layout=LeanLayout(flex="1 1 auto", min_width=min_width, width="100%"))
         self.widget.add_class(f"mw-{self.role}-chart")
 
     def _finish(self, marks: list[Mark]) -> None:

@@ -34,7 +34,6 @@ from ipywidgets import (
     HBox,
     IntSlider,
     IntText,
-    Layout,
     Play,
     ToggleButtons,
     VBox,
@@ -43,7 +42,7 @@ from ipywidgets import (
 
 from ..charts import style
 from ..charts.figures import assign
-from ..charts.shared import shared_layout, shared_style
+from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
 from ..core.position import Position
@@ -158,7 +157,7 @@ class AccountControls(HBox, _Control):
         super().__init__(
             [self.venue_dropdown, self.wallet_input, self.currency_label, self.fees_checkbox,
              self.funding_rate_input, self.funding_interval_input, self.funding_unit],
-            layout=Layout(flex_flow="row wrap", align_items="center", width="100%"))
+            layout=LeanLayout(flex_flow="row wrap", align_items="center", width="100%"))
         self.add_class("mw-account-controls")
         self._init_control(on_edit)
         self._shown_key: Any = None
@@ -426,9 +425,9 @@ class PositionsEditor(VBox, _Control):
                                          style=shared_style(Button))
         self.rows_box = VBox([])
         top = HBox([self.heading, self.add_button],
-                   layout=Layout(align_items="center", justify_content="space-between",
+                   layout=LeanLayout(align_items="center", justify_content="space-between",
                                  width="100%"))
-        super().__init__([top, self.rows_box], layout=Layout(width="100%"))
+        super().__init__([top, self.rows_box], layout=LeanLayout(width="100%"))
         self.add_class("mw-positions-editor")
         self._init_control(on_edit)
         self.add_button.on_click(lambda _b: self._emit(self._add_edit, "position added"))
@@ -734,7 +733,7 @@ class PathEditor(VBox, _Control):
                     style=shared_style(Button))
         self.add_point_button = Button(
             description="+ point", tooltip="Add a control point at the scrubbed step",
-            layout=Layout(width="80px"), style=shared_style(Button))
+            layout=LeanLayout(width="80px"), style=shared_style(Button))
         self.hint_html = HTML(
             "<span class='mw-caption'>● drag a point up or down to redraw the path</span>",
             style=shared_style(HTML))
@@ -762,7 +761,7 @@ class PathEditor(VBox, _Control):
                       Axis(scale=self.y_scale, side="left", label="mark price",
                            tick_format=",.0f")],
                 fig_margin={"top": 30, "bottom": 40, "left": 64, "right": 16},
-                animation_duration=0, layout=Layout(width="100%", height="220px"))
+                animation_duration=0, layout=LeanLayout(width="100%", height="220px"))
             self.figure.add_class("mw-path-figure")
         self.params_box = HBox([], layout=shared_layout(flex_flow="row wrap",
                                                         align_items="center"))
@@ -776,7 +775,7 @@ class PathEditor(VBox, _Control):
         children: list[Any] = [row, self.params_box]
         if self.figure is not None:
             children.append(self.figure)
-        super().__init__(children, layout=Layout(width="100%"))
+        super().__init__(children, layout=LeanLayout(width="100%"))
         self.add_class("mw-path-editor")
         self._init_control(on_edit)
         self._points: list[list[float]] = []
@@ -804,7 +803,7 @@ class PathEditor(VBox, _Control):
     def _make_param(self, name: str) -> FloatText:
         desc, tip, default = _PARAMS[name]
         w = FloatText(value=default, description=desc, tooltip=tip, style=_desc(FloatText),
-                      step=1.0 if name in _INT_PARAMS else None, layout=Layout(width="150px"))
+                      step=1.0 if name in _INT_PARAMS else None, layout=LeanLayout(width="150px"))
         w.observe(self._on_param, names="value")
         return w
 
@@ -815,7 +814,7 @@ class PathEditor(VBox, _Control):
             self._seed_input = IntText(
                 value=1, description="Seed", style=_desc(IntText),
                 tooltip="Seed of the random path: the same seed gives the same path",
-                layout=Layout(width="110px"))
+                layout=LeanLayout(width="110px"))
             self._seed_input.observe(self._on_param, names="value")
             self._layout_params()
         return self._seed_input
@@ -1041,12 +1040,13 @@ class ScenarioPicker(HBox):
             description="Scenario", style=_desc(Dropdown),
             tooltip="Load a ready-made lesson scenario (every control changes at once)",
             layout=shared_layout(width="280px"))
-        self.description_html = HTML("", layout=Layout(flex="1 1 300px"), style=shared_style(HTML))
+        # the dashboard may place it on its own full-width line
+        self.description_html = HTML(
+            "", layout=LeanLayout(flex="1 1 300px") if show_description
+            else LeanLayout(width="100%"), style=shared_style(HTML))
         self.description_html.add_class("mw-caption")
-        if not show_description:  # the dashboard places it on its own full-width line
-            self.description_html.layout = Layout(width="100%")
         children = [self.dropdown] + ([self.description_html] if show_description else [])
-        super().__init__(children, layout=Layout(flex_flow="row wrap", align_items="center",
+        super().__init__(children, layout=LeanLayout(flex_flow="row wrap", align_items="center",
                                                  flex="1 1 auto" if show_description else
                                                  "0 0 auto"))
         self.add_class("mw-scenario-picker")
@@ -1112,7 +1112,7 @@ class TimeScrubber(HBox):
         self.slider.add_class("mw-time-slider")
         self._link = jslink((self.play, "value"), (self.slider, "value"))
         super().__init__([self.slider, self.play],
-                         layout=Layout(width="100%", align_items="center"))
+                         layout=LeanLayout(width="100%", align_items="center"))
         self.add_class("mw-time-scrubber")
         self.slider.observe(self._on_value, names="value")
 

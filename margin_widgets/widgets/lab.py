@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from ipywidgets import Checkbox, HBox, Layout, ToggleButtons, VBox
+from ipywidgets import Checkbox, HBox, ToggleButtons, VBox
 
 from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
-from ..charts.shared import shared_layout, shared_style
+from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..charts.views import ResultView, result_view
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
@@ -105,7 +105,7 @@ class MarginLab(ScenarioDashboard):
     def __init__(self, scenario: Scenario | None = None) -> None:
         scenario = default_lab_scenario() if scenario is None else scenario
         super().__init__(scenario, title="Margin Lab", css_class="mw-margin-lab",
-                         layout=Layout(width="100%", max_width="1280px"))
+                         layout=LeanLayout(width="100%", max_width="1280px"))
         self.account_controls = AccountControls(on_edit=self.propose)
         self.venue_dropdown = self.account_controls.venue_dropdown
         self.wallet_input = self.account_controls.wallet_input
@@ -156,15 +156,15 @@ class MarginLab(ScenarioDashboard):
             chart.widget.layout.flex = "1 1 270px"
             chart.widget.layout.width = "auto"
         header = HBox([self.title_html, self.scenario_picker, self.mode_toggle],
-                      layout=Layout(flex_flow="row wrap", align_items="center", width="100%",
+                      layout=LeanLayout(flex_flow="row wrap", align_items="center", width="100%",
                                     justify_content="space-between"))
         small = HBox([self.balance_chart.widget, self.pnl_chart.widget,
                       self.margin_chart.widget],
-                     layout=Layout(flex_flow="row wrap", width="100%"))
+                     layout=LeanLayout(flex_flow="row wrap", width="100%"))
         left = VBox([self.price_chart.widget, self.path_editor, small],
-                    layout=Layout(flex="1 1 620px", min_width="320px"))
-        right = VBox([self.numbers], layout=Layout(flex="0 1 360px", min_width="300px"))
-        main = HBox([left, right], layout=Layout(flex_flow="row wrap", width="100%",
+                    layout=LeanLayout(flex="1 1 620px", min_width="320px"))
+        right = VBox([self.numbers], layout=LeanLayout(flex="0 1 360px", min_width="300px"))
+        main = HBox([left, right], layout=LeanLayout(flex_flow="row wrap", width="100%",
                                                  align_items="flex-start"))
         main.add_class("mw-lab-main")
         self.children = (self.css, header, self.scenario_picker.description_html,

@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from ipywidgets import HTML, Dropdown, HBox, Layout, ToggleButton, VBox
+from ipywidgets import HTML, Dropdown, HBox, ToggleButton, VBox
 
 from ..charts import style
-from ..charts.shared import shared_layout, shared_style
+from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..core.errors import MarginInputError
 from ..core.simulation import SimulationResult, attribute
 from .base import account_at, definition, info_html, log, marks_at
@@ -97,9 +97,9 @@ class NumbersPanel(VBox):
         super().__init__(
             [self.heading, self.account_table, self.positions_table,
              HBox([self.explain_dropdown, self.show_terms],
-                  layout=Layout(flex_flow="row wrap", align_items="center")),
+                  layout=LeanLayout(flex_flow="row wrap", align_items="center")),
              self.formula_html, self.explanation_html],
-            layout=Layout(width="100%", min_width="300px", padding="0 4px"))
+            layout=LeanLayout(width="100%", min_width="300px", padding="0 4px"))
         self.add_class("mw-numbers")
         if mode:
             self.add_class(f"mw-{mode}")
