@@ -282,6 +282,7 @@ def main() -> None:
                     page, ".mw-position-row .noUi-handle", LIQ_LINE,
                     "ArrowRight", args.changes)
                 lab_nodes = dom_nodes(page, ".mw-margin-lab")
+                doc_nodes = dom_nodes(page, "html")
                 context.close()
             finally:
                 server.stop()
@@ -322,7 +323,7 @@ def main() -> None:
         },
         "update": {"time_slider_ArrowRight": scrub,
                    "leverage_slider_ArrowRight": leverage},
-        "margin_lab_dom_nodes": lab_nodes,
+        "dom_nodes": {"margin_lab": lab_nodes, "document": doc_nodes},
         "trivial_app": {"load": trivial_load, "update_ArrowRight": trivial},
         "ratio_lab_leverage_to_trivial_median": round(
             leverage["svg_ms"]["median"] / max(1e-9, trivial["svg_ms"]["median"]), 2),
