@@ -51,6 +51,25 @@ def _wire(a: Any) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(a, dtype=WIRE_DTYPE))
 
 
+STEP_DTYPE = np.uint16
+"""dtype of a line's step axis when every step fits it (paths up to 65,536 steps)."""
+
+
+def _wire_steps(a: Any) -> np.ndarray:
+    """Steps (whole numbers) as :data:`STEP_DTYPE` when they fit it, else :data:`WIRE_DTYPE`.
+
+    Every line of a chart carries its own copy of the same x (bqplot has no shared x
+    between marks), so x travels once per mark: at 2 bytes a step instead of 4 it costs half.
+    """
+    v = np.asarray(a)
+    if v.size and v.dtype.kind in "fiu":
+        lo, hi = float(np.min(v)), float(np.max(v))
+        top = np.iinfo(STEP_DTYPE).max
+        if lo >= 0 and hi <= top and bool(np.all(np.mod(v, 1) == 0)):
+            return np.ascontiguousarray(v.astype(STEP_DTYPE))
+    return _wire(v)
+
+
 def _same(old: Any, new: Any) -> bool:
     if isinstance(new, np.ndarray) or isinstance(old, np.ndarray):
         if old is None or new is None:
@@ -95,13 +114,17 @@ def finite_tail(y: np.ndarray) -> np.ndarray:
 def assign(mark: Mark, **traits: Any) -> bool:
     """Set the traits of ``mark`` that changed, in one ``hold_sync`` (one message).
 
-    Arrays are converted to :data:`WIRE_DTYPE`; an array equal to the current one (NaN equal
+    Arrays are converted to :data:`WIRE_DTYPE` (a line's x of whole steps to
+    :data:`STEP_DTYPE`); an array equal to the current one (NaN equal
     to NaN) is skipped, so an unchanged series is not sent again. Returns True if anything
     was assigned.
     """
     changed = {}
     for name, value in traits.items():
-        if name in ("x", "y", "color", "size", "opacity", "rotation", "skew") and value is not None:
+        if name == "x" and isinstance(mark, Lines) and value is not None:
+            value = _wire_steps(value)
+        elif name in ("x", "y", "color", "size", "opacity", "rotation", "skew") \
+                and value is not None:
             value = _wire(value)
             if name == "y" and isinstance(mark, Lines) and value.size:
                 value = finite_tail(value)
