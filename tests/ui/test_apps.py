@@ -521,9 +521,11 @@ def test_cross_vs_isolated_summary_and_synchronised_columns(
     expect(summary).to_contain_text(f"the BTCUSDT long liquidated at step {k:,}")
     expect(summary).to_contain_text("its isolated margin")
     expect(summary).to_contain_text(f"cross was never liquidated (isolated was, at step {k:,})")
-    expect(summary).to_contain_text(
-        f"More equity at the end: isolated wins (cross {money(both['cross'].equity[-1])}, "
-        f"isolated {money(both['isolated'].equity[-1])}")
+    # the verdict table: final equity of each run (amounts in USDT, the winner ticked)
+    ec, ei = both["cross"].equity[-1], both["isolated"].equity[-1]
+    row = summary.locator("tr", has_text="More equity at the end")
+    expect(row.locator("td").nth(1)).to_have_text(style.fmt_money(ec, ""))
+    expect(row.locator("td").nth(2)).to_have_text(style.fmt_money(ei, "") + " ✓")
     for mode in ("cross", "isolated"):
         expect(page.locator(f".mw-{mode}-column .mw-price-figure path.line").first).to_be_visible()
     # one scrubber drives both columns
@@ -648,7 +650,7 @@ def test_index_links_every_app_and_draws_the_default_scenario(
         link = page.locator(f'#rendered_cells a[href="{name}.ipynb"]')
         expect(link).to_have_count(1)
         assert link.evaluate("a => a.href") == voila_url(voila_server, f"{name}.ipynb")
-    expect(page.locator(".mw-compare-summary")).to_contain_text("Isolated BTCUSDT long")
+    expect(page.locator(".mw-compare-summary")).to_contain_text("the BTCUSDT long liquidated")
     for mode in ("cross", "isolated"):
         expect(page.locator(f".mw-{mode}-column .mw-price-figure path.line").first
                ).to_be_visible()

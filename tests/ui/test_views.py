@@ -177,3 +177,18 @@ def test_screenshots(browser: Browser, voila_server: str, screenshot_dir: Path,
         assert not cut, f"{app} {name}: cut button text {cut}"
         page.close()
 
+
+
+def test_definitions_open_on_tap_on_a_phone(browser: Browser, voila_server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    _open(page, voila_server, "liquidation_calculator.ipynb", APPS["liquidation_calculator"])
+    info = page.locator(".mw-calculator-outputs .mw-info").first
+    expect(info).to_be_visible(timeout=EXPECT_MS)
+    shown = "el => getComputedStyle(el, '::after').content"
+    assert info.evaluate(shown) in ("none", "normal", "")    # closed before the tap
+    info.tap()
+    text = info.get_attribute("data-def")
+    assert text and info.evaluate(shown) == f'"{text}"'       # the definition box is open
+    context.close()
