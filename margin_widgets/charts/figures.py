@@ -296,8 +296,9 @@ class ChartBase:
 
     def __init__(self, title: str, y_label: str, *, height: str = "220px",
                  min_width: str = "260px", y_format: str = ",.0f",
-                 css_classes: Iterable[str] = ()) -> None:
-        self.x_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        # charts of one run may share their step scale (every chart spans the same steps)
+        self.x_scale = x_scale or LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
         # the cursor's [0, 1] scale and the figure's own scales never change: one model each
         # for every chart
@@ -379,9 +380,9 @@ class PriceChart(ChartBase):
     role = "price"
 
     def __init__(self, *, height: str = "222px", title: str = "Price",
-                 css_classes: Iterable[str] = ()) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
         super().__init__(title, "mark price", height=height, min_width="280px",
-                         css_classes=css_classes)
+                         css_classes=css_classes, x_scale=x_scale)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.symbol = ""
         self.title_prefix = "Price: "
@@ -500,8 +501,9 @@ class BalanceChart(ChartBase):
     role = "balance"
 
     def __init__(self, *, height: str = "176px", title: str = "Balances",
-                 css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "balance", height=height, css_classes=css_classes)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        super().__init__(title, "balance", height=height, css_classes=css_classes,
+                         x_scale=x_scale)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.wallet_lines = Lines(scales=sc, colors=[style.ENTRY], labels=["wallet balance"],
                                   display_legend=False, stroke_width=1.5, line_style="dashed")
@@ -568,8 +570,9 @@ class PnlChart(ChartBase):
     role = "pnl"
 
     def __init__(self, *, height: str = "176px", title: str = "Unrealized PnL",
-                 css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "unrealized PnL", height=height, css_classes=css_classes)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        super().__init__(title, "unrealized PnL", height=height, css_classes=css_classes,
+                         x_scale=x_scale)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.zero_line = Lines(scales=sc, x=_wire([0.0, 1.0]), y=_wire([0.0, 0.0]),
                                colors=["#bbbbbb"], stroke_width=1.0, labels=["zero"])
@@ -619,8 +622,9 @@ class MarginChart(ChartBase):
     role = "margin"
 
     def __init__(self, *, height: str = "176px", title: str = "Margin",
-                 css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "margin", height=height, css_classes=css_classes)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        super().__init__(title, "margin", height=height, css_classes=css_classes,
+                         x_scale=x_scale)
         self.figure.fig_margin = {**FIG_MARGIN, "right": 56}
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.ratio_scale = LinearScale(min=0.0, max=1.1, allow_padding=False)

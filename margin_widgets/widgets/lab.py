@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from bqplot import LinearScale
 from ipywidgets import Checkbox, HBox, ToggleButtons, VBox
 
 from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
@@ -125,10 +126,12 @@ class MarginLab(ScenarioDashboard):
         self.mode_toggle.observe(self._on_mode, names="value")
         self.positions_editor = PositionsEditor(on_edit=self.propose)
 
-        self.price_chart = PriceChart()
-        self.balance_chart = BalanceChart()
-        self.pnl_chart = PnlChart()
-        self.margin_chart = MarginChart()
+        # the four charts span the same steps: one step scale for all of them
+        steps_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+        self.price_chart = PriceChart(x_scale=steps_scale)
+        self.balance_chart = BalanceChart(x_scale=steps_scale)
+        self.pnl_chart = PnlChart(x_scale=steps_scale)
+        self.margin_chart = MarginChart(x_scale=steps_scale)
         self.price_figure = self.price_chart.figure
         self.balance_figure = self.balance_chart.figure
         self.pnl_figure = self.pnl_chart.figure
