@@ -17,8 +17,13 @@ server the browser tests start) and measures, for ``margin_lab.ipynb``:
   engine run, every chart redrawn; the lab starts in isolated mode, so the liquidation line
   moves). Median and p95 over ``--changes`` changes each.
 
+- **reference**: a trivial one-chart bqplot app (one 1,400-point line, one slider) served
+  after the lab in the same run, its update measured the same way; the ratio of the lab's
+  control change (leverage) to it is printed, with the DOM node count of the lab.
+
 Run:  .venv/bin/python benchmarks/bench_browser.py [--loads 5] [--changes 20]
-Prints one JSON document. Targets: load <= 4 s, update median <= 150 ms.
+Prints one JSON document. Targets: load <= 4 s, update median <= 150 ms; issue 8: control
+change median <= 60 ms and <= 2x the trivial app of the same run.
 Needs an installed Chromium (``MARGIN_WIDGETS_CHROMIUM`` or Debian's ``/usr/bin/chromium``).
 """
 
@@ -52,10 +57,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 120_000
-TARGETS = {"load_s": 4.0, "update_median_ms": 150.0}
+TARGETS = {"load_s": 4.0, "update_median_ms": 150.0, "control_change_median_ms": 60.0,
+           "ratio_to_trivial": 2.0}
 
 
 def rgb(hex_color: str) -> str:
+    """How the browser writes a stroke colour in the style attribute.
+
+    A hex colour becomes ``rgb(r, g, b)``; a CSS variable (theme colours such as the mark
+    line, ``var(--jp-ui-font-color1, #222222)``) is kept as written.
+    """
+    if hex_color.startswith("var("):
+        return hex_color
     h = hex_color.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
 
@@ -76,7 +89,7 @@ FIRST_CHART_JS = """(sel) => {
 INSTALL_PROBE_JS = """([handleSel, lineSel, numbersSel]) => {
   const handle = document.querySelector(handleSel);
   const svg = document.querySelector(lineSel).closest('svg');
-  const numbers = document.querySelector(numbersSel);
+  const numbers = numbersSel ? document.querySelector(numbersSel) : null;
   const st = window.__mwBench = {t0: null, svg: null, numbers: null, done: 0, records: [],
                                  lastD: document.querySelector(lineSel).getAttribute('d')};
   const finish = () => {
@@ -86,7 +99,7 @@ INSTALL_PROBE_JS = """([handleSel, lineSel, numbersSel]) => {
     }
   };
   handle.addEventListener('keydown', () => {
-    st.t0 = performance.now(); st.svg = null; st.numbers = null;
+    st.t0 = performance.now(); st.svg = null; st.numbers = numbers ? null : 0;
   }, true);
   new MutationObserver(() => {
     const d = document.querySelector(lineSel).getAttribute('d');
@@ -95,12 +108,52 @@ INSTALL_PROBE_JS = """([handleSel, lineSel, numbersSel]) => {
       if (st.t0 !== null && st.svg === null) { st.svg = performance.now() - st.t0; finish(); }
     }
   }).observe(svg, {attributes: true, attributeFilter: ['d'], subtree: true, childList: true});
-  new MutationObserver(() => {
+  if (numbers) new MutationObserver(() => {
     if (st.t0 !== null && st.numbers === null) {
       st.numbers = performance.now() - st.t0; finish();
     }
   }).observe(numbers, {childList: true, subtree: true, characterData: true});
 }"""
+
+# The reference: a trivial one-chart bqplot app (one line of 1,400 points, one slider that
+# re-sends its y), served and measured in the same run as the Margin Lab, so that the ratio
+# of the two medians does not depend on how loaded the machine is.
+TRIVIAL_SOURCE = """\
+import numpy as np
+from bqplot import Axis, Figure, LinearScale, Lines
+from ipywidgets import IntSlider, VBox
+
+x = np.arange(1400, dtype=float)
+sx, sy = LinearScale(), LinearScale(min=-1.5, max=1.5)
+line = Lines(x=x, y=np.sin(x / 100), scales={"x": sx, "y": sy}, colors=["#1f77b4"])
+fig = Figure(marks=[line], axes=[Axis(scale=sx), Axis(scale=sy, orientation="vertical")],
+             animation_duration=0)
+fig.add_class("mw-trivial-figure")
+slider = IntSlider(value=0, min=0, max=1000, description="shift", continuous_update=False)
+slider.add_class("mw-trivial-slider")
+slider.observe(lambda c: setattr(line, "y", np.sin((x + c["new"]) / 100)), names="value")
+VBox([fig, slider])
+"""
+TRIVIAL_LINE = ".mw-trivial-figure path.line"
+TRIVIAL_HANDLE = ".mw-trivial-slider .noUi-handle"
+
+
+def write_trivial_app(folder: Path) -> Path:
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(TRIVIAL_SOURCE)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = folder / "trivial.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def dom_nodes(page: Page, root_sel: str) -> int:
+    return int(page.evaluate("(s) => { const r = document.querySelector(s); "
+                             "return r ? r.getElementsByTagName('*').length : 0; }", root_sel))
 
 
 def cpu_seconds(pids: set[int]) -> float:
@@ -138,10 +191,10 @@ def wait_server_idle(server: ServerProcess, kernels_at_least: int, timeout: floa
     raise TimeoutError(f"voila did not become idle within {timeout:.0f} s")
 
 
-def load_once(page: Page, url: str) -> dict[str, float]:
+def load_once(page: Page, url: str, line_sel: str = MARK_LINE) -> dict[str, float]:
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-    handle = page.wait_for_function(FIRST_CHART_JS, arg=MARK_LINE, polling="raf",
+    handle = page.wait_for_function(FIRST_CHART_JS, arg=line_sel, polling="raf",
                                     timeout=TIMEOUT_MS)
     in_page_ms = float(handle.json_value())
     wall = time.perf_counter() - t0
@@ -162,8 +215,8 @@ def summary(values: list[float]) -> dict[str, Any]:
 
 
 def measure_updates(page: Page, handle_sel: str, line_sel: str, key: str,
-                    changes: int) -> dict[str, Any]:
-    page.evaluate(INSTALL_PROBE_JS, [handle_sel, line_sel, NUMBERS])
+                    changes: int, numbers_sel: str | None = NUMBERS) -> dict[str, Any]:
+    page.evaluate(INSTALL_PROBE_JS, [handle_sel, line_sel, numbers_sel])
     handle = page.locator(handle_sel).first  # querySelector's element: the first match
     handle.focus()
     for i in range(1, changes + 1):
@@ -173,8 +226,10 @@ def measure_updates(page: Page, handle_sel: str, line_sel: str, key: str,
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
                       "requestAnimationFrame(r)))")
     records = page.evaluate("() => window.__mwBench.records")
-    return {"svg_ms": summary([r["svg"] for r in records]),
-            "numbers_ms": summary([r["numbers"] for r in records])}
+    out = {"svg_ms": summary([r["svg"] for r in records])}
+    if numbers_sel:
+        out["numbers_ms"] = summary([r["numbers"] for r in records])
+    return out
 
 
 def main() -> None:
@@ -226,6 +281,23 @@ def main() -> None:
                 leverage = measure_updates(
                     page, ".mw-position-row .noUi-handle", LIQ_LINE,
                     "ArrowRight", args.changes)
+                lab_nodes = dom_nodes(page, ".mw-margin-lab")
+                doc_nodes = dom_nodes(page, "html")
+                context.close()
+            finally:
+                server.stop()
+            # the trivial app, same browser, same run (its own server: voila preheats every
+            # notebook of its folder)
+            trivial_dir = write_trivial_app(work / "trivial").parent
+            server = start_voila(trivial_dir, work / "voila-trivial")
+            try:
+                context = browser.new_context(viewport=VIEWPORT)
+                page = context.new_page()
+                turl = f"{server.url}voila/render/trivial.ipynb"
+                wait_server_idle(server, 1)
+                trivial_load = load_once(page, turl, TRIVIAL_LINE)
+                trivial = measure_updates(page, TRIVIAL_HANDLE, TRIVIAL_LINE, "ArrowRight",
+                                          args.changes, numbers_sel=None)
                 context.close()
             finally:
                 server.stop()
@@ -251,12 +323,22 @@ def main() -> None:
         },
         "update": {"time_slider_ArrowRight": scrub,
                    "leverage_slider_ArrowRight": leverage},
+        "dom_nodes": {"margin_lab": lab_nodes, "document": doc_nodes},
+        "trivial_app": {"load": trivial_load, "update_ArrowRight": trivial},
+        "ratio_lab_leverage_to_trivial_median": round(
+            leverage["svg_ms"]["median"] / max(1e-9, trivial["svg_ms"]["median"]), 2),
+        "ratio_target": TARGETS["ratio_to_trivial"],
         "meets_targets": {
             "load": bool(load_median <= TARGETS["load_s"]),
             "update_time_slider": bool(scrub["svg_ms"]["median"]
                                        <= TARGETS["update_median_ms"]),
             "update_leverage_slider": bool(leverage["svg_ms"]["median"]
                                            <= TARGETS["update_median_ms"]),
+            "control_change_60ms": bool(leverage["svg_ms"]["median"]
+                                        <= TARGETS["control_change_median_ms"]),
+            "ratio_to_trivial": bool(leverage["svg_ms"]["median"]
+                                     <= TARGETS["ratio_to_trivial"]
+                                     * trivial["svg_ms"]["median"]),
         },
         "note": ("load in_page_s: navigation start to the first price line with path data, "
                  "from performance.now() in the page; wall_s adds the browser round trip. "

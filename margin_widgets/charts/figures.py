@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 from bqplot import Axis, Figure, LinearScale, Lines, Mark, Scatter, Tooltip
-from ipywidgets import HTML, HBox, Layout, VBox
+from ipywidgets import HTML, HBox, VBox
 
 from . import style
+from .shared import LeanLayout, shared_layout, shared_model, shared_style
 from .views import ResultView
 
 __all__ = [
@@ -48,6 +49,25 @@ FIG_MARGIN = {"top": 30, "bottom": 36, "left": 64, "right": 20}
 
 def _wire(a: Any) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(a, dtype=WIRE_DTYPE))
+
+
+STEP_DTYPE = np.uint16
+"""dtype of a line's step axis when every step fits it (paths up to 65,536 steps)."""
+
+
+def _wire_steps(a: Any) -> np.ndarray:
+    """Steps (whole numbers) as :data:`STEP_DTYPE` when they fit it, else :data:`WIRE_DTYPE`.
+
+    Every line of a chart carries its own copy of the same x (bqplot has no shared x
+    between marks), so x travels once per mark: at 2 bytes a step instead of 4 it costs half.
+    """
+    v = np.asarray(a)
+    if v.size and v.dtype.kind in "fiu":
+        lo, hi = float(np.min(v)), float(np.max(v))
+        top = np.iinfo(STEP_DTYPE).max
+        if lo >= 0 and hi <= top and bool(np.all(np.mod(v, 1) == 0)):
+            return np.ascontiguousarray(v.astype(STEP_DTYPE))
+    return _wire(v)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -94,13 +114,17 @@ def finite_tail(y: np.ndarray) -> np.ndarray:
 def assign(mark: Mark, **traits: Any) -> bool:
     """Set the traits of ``mark`` that changed, in one ``hold_sync`` (one message).
 
-    Arrays are converted to :data:`WIRE_DTYPE`; an array equal to the current one (NaN equal
+    Arrays are converted to :data:`WIRE_DTYPE` (a line's x of whole steps to
+    :data:`STEP_DTYPE`); an array equal to the current one (NaN equal
     to NaN) is skipped, so an unchanged series is not sent again. Returns True if anything
     was assigned.
     """
     changed = {}
     for name, value in traits.items():
-        if name in ("x", "y", "color", "size", "opacity", "rotation", "skew") and value is not None:
+        if name == "x" and isinstance(mark, Lines) and value is not None:
+            value = _wire_steps(value)
+        elif name in ("x", "y", "color", "size", "opacity", "rotation", "skew") \
+                and value is not None:
             value = _wire(value)
             if name == "y" and isinstance(mark, Lines) and value.size:
                 value = finite_tail(value)
@@ -224,8 +248,8 @@ def save_png_button(figure: Figure, filename: str = "chart.png") -> Any:
     from ipywidgets import Button
 
     btn = Button(description="Save PNG", icon="download", tooltip="Download this chart as PNG",
-                 layout=Layout(width="auto", min_width="92px", height="26px",
-                               flex="0 0 auto"))
+                 layout=shared_layout(width="auto", min_width="92px", height="26px",
+                               flex="0 0 auto"), style=shared_style(Button))
     btn.add_class("mw-save-png")
     btn.on_click(lambda _b: figure.save_png(filename))
     return btn
@@ -272,10 +296,13 @@ class ChartBase:
 
     def __init__(self, title: str, y_label: str, *, height: str = "220px",
                  min_width: str = "260px", y_format: str = ",.0f",
-                 css_classes: Iterable[str] = ()) -> None:
-        self.x_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        # charts of one run may share their step scale (every chart spans the same steps)
+        self.x_scale = x_scale or LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
-        self._cursor_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+        # the cursor's [0, 1] scale and the figure's own scales never change: one model each
+        # for every chart
+        self._cursor_scale = shared_model(LinearScale, min=0.0, max=1.0, allow_padding=False)
         self.x_axis = Axis(scale=self.x_scale, label="step", num_ticks=5,
                            tick_format=",d", label_offset="30px")
         self.y_axis = Axis(scale=self.y_scale, side="left", label=y_label,
@@ -289,25 +316,27 @@ class ChartBase:
         self.steps = 1
         self.figure = Figure(
             marks=[], axes=[self.x_axis, self.y_axis], title=title,
+            scale_x=shared_model(LinearScale, min=0.0, max=1.0),
+            scale_y=shared_model(LinearScale, min=0.0, max=1.0),
             fig_margin=dict(FIG_MARGIN), animation_duration=0,
-            layout=Layout(width="100%", height=height, min_width=min_width,
-                          flex="1 1 auto"),
+            layout=shared_layout(width="100%", height=height, min_width=min_width,
+                                 flex="1 1 auto"),
         )
         self.figure.add_class(f"mw-{self.role}-figure")
         self.figure.add_class("mw-figure")
         for c in css_classes:
             self.figure.add_class(c)
-        self.legend = HTML("", layout=Layout(width="100%", margin="2px 0 2px 0"))
+        self.legend = HTML("", layout=shared_layout(width="auto", margin="2px 0 2px 0",
+                                                    flex="1 1 200px"),
+                           style=shared_style(HTML))
         self.legend.add_class(f"mw-{self.role}-legend")
-        self.legend.layout.flex = "1 1 200px"
-        self.legend.layout.width = "auto"
         self.save_button = save_png_button(self.figure, f"{self.role}.png")
         self.widget = VBox([self.figure,
                             HBox([self.legend, self.save_button],
-                                 layout=Layout(width="100%", align_items="flex-start",
+                                 layout=shared_layout(width="100%", align_items="flex-start",
                                                flex_flow="row wrap",
                                                justify_content="flex-end"))],
-                           layout=Layout(flex="1 1 auto", min_width=min_width, width="100%"))
+                           layout=LeanLayout(flex="1 1 auto", min_width=min_width, width="100%"))
         self.widget.add_class(f"mw-{self.role}-chart")
 
     def _finish(self, marks: list[Mark]) -> None:
@@ -351,9 +380,9 @@ class PriceChart(ChartBase):
     role = "price"
 
     def __init__(self, *, height: str = "222px", title: str = "Price",
-                 css_classes: Iterable[str] = ()) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
         super().__init__(title, "mark price", height=height, min_width="280px",
-                         css_classes=css_classes)
+                         css_classes=css_classes, x_scale=x_scale)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.symbol = ""
         self.title_prefix = "Price: "
@@ -472,8 +501,9 @@ class BalanceChart(ChartBase):
     role = "balance"
 
     def __init__(self, *, height: str = "176px", title: str = "Balances",
-                 css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "balance", height=height, css_classes=css_classes)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        super().__init__(title, "balance", height=height, css_classes=css_classes,
+                         x_scale=x_scale)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.wallet_lines = Lines(scales=sc, colors=[style.ENTRY], labels=["wallet balance"],
                                   display_legend=False, stroke_width=1.5, line_style="dashed")
@@ -540,8 +570,9 @@ class PnlChart(ChartBase):
     role = "pnl"
 
     def __init__(self, *, height: str = "176px", title: str = "Unrealized PnL",
-                 css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "unrealized PnL", height=height, css_classes=css_classes)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        super().__init__(title, "unrealized PnL", height=height, css_classes=css_classes,
+                         x_scale=x_scale)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.zero_line = Lines(scales=sc, x=_wire([0.0, 1.0]), y=_wire([0.0, 0.0]),
                                colors=["#bbbbbb"], stroke_width=1.0, labels=["zero"])
@@ -591,8 +622,9 @@ class MarginChart(ChartBase):
     role = "margin"
 
     def __init__(self, *, height: str = "176px", title: str = "Margin",
-                 css_classes: Iterable[str] = ()) -> None:
-        super().__init__(title, "margin", height=height, css_classes=css_classes)
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+        super().__init__(title, "margin", height=height, css_classes=css_classes,
+                         x_scale=x_scale)
         self.figure.fig_margin = {**FIG_MARGIN, "right": 56}
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.ratio_scale = LinearScale(min=0.0, max=1.1, allow_padding=False)

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ipywidgets import HTML, Layout, VBox
+from ipywidgets import HTML, VBox
 
 from ..charts import style
+from ..charts.shared import shared_layout, shared_model, shared_style
 from ..core import simulation as _simulation
 from ..core.account import Account
 from ..core.errors import MarginInputError
@@ -38,6 +39,7 @@ from .markup import esc, message_html
 __all__ = [
     "Dashboard", "ScenarioDashboard", "EditContext", "GuardOutcome", "GENERIC_ERROR",
     "info_label", "info_html", "definition", "account_at", "marks_at", "PathCache", "log",
+    "shared_model", "shared_layout", "shared_style", "account_of",
 ]
 
 log = logging.getLogger("margin_widgets")
@@ -76,6 +78,8 @@ def info_label(text: str, definition_text: str | None = None, **kwargs: Any) -> 
     ``definition_text`` defaults to the glossary entry for ``text``.
     """
     d = definition(text) if definition_text is None else definition_text
+    kwargs.setdefault("style", shared_style(HTML))
+    kwargs.setdefault("layout", shared_layout())
     w = HTML(info_html(text, d), **kwargs)
     w.add_class("mw-info-label")
     return w
@@ -114,12 +118,14 @@ class Dashboard(VBox):
         self._batch_depth = 0
         self._dirty = False
         self.error_message = ""
-        self.error_box = HTML("", layout=Layout(width="100%"))
+        self.error_box = HTML("", layout=shared_layout(width="100%"), style=shared_style(HTML))
         self.error_box.add_class("mw-error-box")
-        self.status = HTML("", layout=Layout(width="100%"))
+        self.status = HTML("", layout=shared_layout(width="100%"), style=shared_style(HTML))
         self.status.add_class("mw-status")
-        self.css = HTML(style.CSS + _EXTRA_CSS, layout=Layout(height="0px", margin="0"))
-        self.title_html = HTML(f"<div class='mw-title'>{esc(title)}</div>")
+        self.css = HTML(style.CSS + _EXTRA_CSS, layout=shared_layout(height="0px", margin="0"),
+                        style=shared_style(HTML))
+        self.title_html = HTML(f"<div class='mw-title'>{esc(title)}</div>",
+                               style=shared_style(HTML), layout=shared_layout())
         self.add_class("mw-root")
         self.add_class(css_class)
 
@@ -327,10 +333,29 @@ class PathCache:
         return out
 
 
+_ACCOUNTS: list[tuple[Scenario, Account]] = []
+
+
+def account_of(scenario: Scenario) -> Account:
+    """``scenario.account()``, built once per scenario object.
+
+    One change validates the edited scenario, runs it and shows it in the position rows:
+    three ``Account`` builds of the same (immutable) scenario. The last few built are kept,
+    by identity.
+    """
+    for scen, acct in _ACCOUNTS:
+        if scen is scenario:
+            return acct
+    acct = scenario.account()
+    _ACCOUNTS.insert(0, (scenario, acct))
+    del _ACCOUNTS[4:]
+    return acct
+
+
 def run_scenario(scenario: Scenario, paths: Mapping[str, np.ndarray],
                  **kwargs: Any) -> SimulationResult:
     """The one engine run of a change (looked up on the module so tests can count it)."""
-    return _simulation.simulate(scenario.account(), paths,
+    return _simulation.simulate(account_of(scenario), paths,
                                 **{**scenario.sim_kwargs(), **kwargs})
 
 
@@ -431,7 +456,7 @@ class ScenarioDashboard(Dashboard):
                 raise MarginInputError("an edit must produce a Scenario")
             if callable(edit):
                 new = edited_title(new, self.opened_scenario)
-            new.account()  # the account must be valid: the message names what is wrong
+            account_of(new)  # the account must be valid: the message names what is wrong
         if not g.ok:
             return False
         self._pending.scenario = new
@@ -522,6 +547,7 @@ _EXTRA_CSS = """
     color: var(--jp-ui-font-color1, #222); background: var(--jp-layout-color0, #fff);
     border: 1px solid var(--jp-border-color1, #999); border-radius: 3px;
     box-shadow: 0 2px 6px rgba(0, 0, 0, 0.25); }
+.mw-root .mw-info:not([data-def]):focus::after { content: attr(title); }
 .mw-root .widget-html-content { overflow: visible; }
 .mw-cross-vs-isolated .mw-numbers .mw-caption { white-space: nowrap; overflow: hidden;
                                                text-overflow: ellipsis; }

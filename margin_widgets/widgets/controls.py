@@ -34,7 +34,6 @@ from ipywidgets import (
     HBox,
     IntSlider,
     IntText,
-    Layout,
     Play,
     ToggleButtons,
     VBox,
@@ -43,13 +42,14 @@ from ipywidgets import (
 
 from ..charts import style
 from ..charts.figures import assign
+from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
 from ..core.position import Position
 from ..core.scenario import MAX_STEPS, PRESETS, PathSpec, Scenario
 from ..core.simulation import TransferEvent
 from ..core.venue import venues
-from .base import EditContext, account_at, definition, info_html, marks_at
+from .base import EditContext, account_at, account_of, definition, info_html, marks_at
 from .markup import esc, user_text
 
 __all__ = [
@@ -61,6 +61,11 @@ OnEdit = Callable[..., bool]
 """``on_edit(edit, note="") -> bool``: the dashboard's :meth:`ScenarioDashboard.propose`."""
 
 _DESC = {"description_width": "initial"}
+
+
+def _desc(widget_cls: type) -> Any:
+    """The shared style with ``description_width="initial"`` (the whole label shows)."""
+    return shared_style(widget_cls, description_width="initial")
 
 
 class _Control:
@@ -125,34 +130,40 @@ class AccountControls(HBox, _Control):
     def __init__(self, on_edit: OnEdit | None = None) -> None:
         self.venue_dropdown = Dropdown(
             options=[(v.name, k) for k, v in venues.items()], description="Venue",
-            tooltip="The exchange whose margin rules and risk tiers apply", style=_DESC,
-            layout=Layout(width="250px"))
+            tooltip="The exchange whose margin rules and risk tiers apply",
+                style=_desc(Dropdown), layout=shared_layout(width="250px"))
         self.wallet_input = BoundedFloatText(
             value=10_000.0, min=0.0, max=1e12, step=100.0, description="Wallet",
-            tooltip="Wallet balance: " + definition("wallet balance"), style=_DESC,
-            layout=Layout(width="170px"))
-        self.currency_label = HTML("USDT", layout=Layout(width="44px"))
+            tooltip="Wallet balance: " + definition("wallet balance"),
+                style=_desc(BoundedFloatText), layout=shared_layout(width="170px"))
+        self.currency_label = HTML("USDT", layout=shared_layout(width="44px"),
+                                   style=shared_style(HTML))
         self.currency_label.add_class("mw-unit")
         self.fees_checkbox = Checkbox(
             value=True, description="Trading fees", indent=False,
             tooltip="Charge the venue's taker fee when the positions open",
-            layout=Layout(width="110px"))
+            layout=shared_layout(width="110px"), style=shared_style(Checkbox))
         self.funding_rate_input = FloatText(
             value=0.0, step=0.01, description="Funding %",
             tooltip="Funding rate in percent per interval: " + definition("funding"),
-            style=_DESC, layout=Layout(width="150px"))
+            style=_desc(FloatText), layout=shared_layout(width="150px"))
         self.funding_interval_input = BoundedIntText(
             value=0, min=0, max=MAX_STEPS, description="every",
-            tooltip="Steps between two funding payments (0 = no funding)", style=_DESC,
-            layout=Layout(width="120px"))
-        self.funding_unit = HTML("steps", layout=Layout(width="40px"))
+            tooltip="Steps between two funding payments (0 = no funding)",
+                style=_desc(BoundedIntText), layout=shared_layout(width="120px"))
+        self.funding_unit = HTML("steps", layout=shared_layout(width="40px"),
+                                 style=shared_style(HTML))
         self.funding_unit.add_class("mw-unit")
         super().__init__(
             [self.venue_dropdown, self.wallet_input, self.currency_label, self.fees_checkbox,
              self.funding_rate_input, self.funding_interval_input, self.funding_unit],
-            layout=Layout(flex_flow="row wrap", align_items="center", width="100%"))
+            layout=LeanLayout(flex_flow="row wrap", align_items="center", width="100%"))
         self.add_class("mw-account-controls")
         self._init_control(on_edit)
+        self._shown_key: Any = None
+        for w in (self.venue_dropdown, self.wallet_input, self.fees_checkbox,
+                  self.funding_rate_input, self.funding_interval_input):
+            w.observe(self._forget_shown, names="value")
         self.venue_dropdown.observe(self._on_venue, names="value")
         self.wallet_input.observe(self._on_wallet, names="value")
         self.fees_checkbox.observe(self._on_fees, names="value")
@@ -185,13 +196,22 @@ class AccountControls(HBox, _Control):
                                         funding_every=every if every > 0 else None)
         self._emit(edit)
 
+    def _forget_shown(self, _change: dict[str, Any]) -> None:
+        if not self._showing:  # a person changed a control: show() must set them again
+            self._shown_key = None
+
     def show(self, scenario: Scenario) -> None:
-        """Show ``scenario`` (quietly)."""
+        """Show ``scenario`` (quietly; nothing is set when it is already shown)."""
+        sym = scenario.positions[0].symbol if scenario.positions else "BTCUSDT"
+        key = (scenario.venue, scenario.wallet_balance, scenario.fees, scenario.funding_rate,
+               scenario.funding_every, sym)
+        if key == self._shown_key:
+            return
+        self._shown_key = key
         with self._quiet():
             venue = venues[scenario.venue]
             _set(self.venue_dropdown, value=scenario.venue)
             _set(self.wallet_input, value=float(scenario.wallet_balance))
-            sym = scenario.positions[0].symbol if scenario.positions else "BTCUSDT"
             self.currency_label.value = esc(venue.currency(sym))
             _set(self.fees_checkbox, value=bool(scenario.fees))
             _set(self.funding_rate_input, value=round(scenario.funding_rate * 100.0, 10))
@@ -302,67 +322,72 @@ class PositionRow(HBox):
 
     def __init__(self, index: int, show_modes: bool = True) -> None:
         self.index = index
+        self.shown_key: Any = None
         n = index + 1
-        self.number = HTML(f"<b>#{n}</b>", layout=Layout(width="24px"))
+        self.number = HTML(f"<b>#{n}</b>", layout=shared_layout(width="24px"),
+                           style=shared_style(HTML))
         self.symbol_input = Combobox(
             value="BTCUSDT", placeholder="symbol", ensure_option=False,
             description="Symbol", tooltip=f"Contract symbol of position #{n}, e.g. BTCUSDT",
-            continuous_update=False, style=_DESC, layout=Layout(width="165px"))
+            continuous_update=False, style=_desc(Combobox), layout=shared_layout(width="165px"))
         self.side_toggle = ToggleButtons(
             options=[("long", "long"), ("short", "short")], description="",
             tooltips=["Long: profits when the price rises", "Short: profits when it falls"],
             tooltip=f"Side of position #{n}",
-            style={"button_width": "50px"}, layout=Layout(width="auto"))
+            style=shared_style(ToggleButtons, button_width="50px"),
+            layout=shared_layout(width="auto"))
         self.quantity_input = FloatText(
             value=1.0, step=0.1, description="Qty",
             tooltip=f"Quantity of position #{n} (coins for linear contracts, contracts for "
-                    "inverse ones)", style=_DESC, layout=Layout(width="105px"))
+                    "inverse ones)", style=_desc(FloatText), layout=shared_layout(width="105px"))
         self.entry_input = FloatText(
             value=1.0, step=10.0, description="@",
-            tooltip=f"Entry price of position #{n}", style=_DESC,
-            layout=Layout(width="115px"))
+            tooltip=f"Entry price of position #{n}", style=_desc(FloatText),
+            layout=shared_layout(width="115px"))
         self.leverage_slider = FloatSlider(
             value=10.0, min=1.0, max=125.0, step=0.5, description="×",
             continuous_update=False, readout_format=".1f",
             tooltip=f"Leverage of position #{n}: " + definition("leverage")
                     + " Changing it resets an isolated margin to the initial margin.",
-            style=_DESC,
-            layout=Layout(width="175px"))
+            style=_desc(FloatSlider), layout=shared_layout(width="175px"))
         self.mode_toggle = ToggleButtons(
             options=[("cross", "cross"), ("isolated", "isolated")], description="",
             tooltips=["Cross: backed by the whole cross wallet",
                       "Isolated: backed only by its own isolated margin"],
             tooltip=f"Margin mode of position #{n}",
-            style={"button_width": "66px"}, layout=Layout(width="auto"))
+            style=shared_style(ToggleButtons, button_width="66px"),
+            layout=shared_layout(width="auto"))
         self.isolated_margin_input = FloatText(
             value=0.0, step=10.0, description="Margin",
             tooltip=f"Isolated margin of position #{n} at the start: "
-                    + definition("isolated margin"), style=_DESC,
-            layout=Layout(width="135px"))
+                    + definition("isolated margin"), style=_desc(FloatText),
+                    layout=shared_layout(width="135px"))
         self.margin_amount_input = FloatText(
             value=100.0, step=10.0, description="move",
             tooltip="Amount the + and − buttons move between the cross wallet and this "
-                    "position, at the scrubbed step", style=_DESC,
-            layout=Layout(width="105px"))
+                    "position, at the scrubbed step", style=_desc(FloatText),
+                    layout=shared_layout(width="105px"))
         self.add_margin_button = Button(
             description="+", tooltip=f"Add the amount to position #{n}'s isolated margin at "
-                                     "the scrubbed step", layout=Layout(width="30px"))
+                                     "the scrubbed step", layout=shared_layout(width="30px"),
+                                     style=shared_style(Button))
         self.remove_margin_button = Button(
             description="−", tooltip=f"Take the amount out of position #{n}'s isolated margin "
-                                     "at the scrubbed step", layout=Layout(width="30px"))
+                                     "at the scrubbed step", layout=shared_layout(width="30px"),
+                                     style=shared_style(Button))
         self.remove_button = Button(
             description="✕", tooltip=f"Close (remove) position #{n}",
-            layout=Layout(width="36px"))
+            layout=shared_layout(width="36px"), style=shared_style(Button))
         self.margin_box = HBox([self.isolated_margin_input, self.margin_amount_input,
                                 self.add_margin_button, self.remove_margin_button],
-                               layout=Layout(align_items="center"))
+                               layout=shared_layout(align_items="center"))
         children = [self.number, self.symbol_input, self.side_toggle, self.quantity_input,
                     self.entry_input, self.leverage_slider]
         if show_modes:
             children += [self.mode_toggle, self.margin_box]
         children.append(self.remove_button)
-        super().__init__(children, layout=Layout(flex_flow="row wrap", align_items="center",
-                                                 width="100%"))
+        super().__init__(children, layout=shared_layout(flex_flow="row wrap",
+                                                        align_items="center", width="100%"))
         self.add_class("mw-position-row")
 
     def close(self) -> None:
@@ -392,16 +417,17 @@ class PositionsEditor(VBox, _Control):
             "<div class='mw-section'>"
             + info_html("Positions", "What the account holds. Every change re-runs the "
                                      "scenario; a refused value shows why and is reset.")
-            + "</div>")
+            + "</div>", style=shared_style(HTML), layout=shared_layout())
         self.add_button = Button(description="+ add position",
                                  tooltip="Open another position (a small long on the first "
                                          "symbol; edit it afterwards)",
-                                 layout=Layout(width="130px", height="26px"))
+                                         layout=shared_layout(width="130px", height="26px"),
+                                         style=shared_style(Button))
         self.rows_box = VBox([])
         top = HBox([self.heading, self.add_button],
-                   layout=Layout(align_items="center", justify_content="space-between",
+                   layout=LeanLayout(align_items="center", justify_content="space-between",
                                  width="100%"))
-        super().__init__([top, self.rows_box], layout=Layout(width="100%"))
+        super().__init__([top, self.rows_box], layout=LeanLayout(width="100%"))
         self.add_class("mw-positions-editor")
         self._init_control(on_edit)
         self.add_button.on_click(lambda _b: self._emit(self._add_edit, "position added"))
@@ -412,6 +438,8 @@ class PositionsEditor(VBox, _Control):
 
         def field(name: str, convert: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
             def handler(change: dict[str, Any]) -> None:
+                if not self._showing:  # the row no longer shows the committed scenario
+                    row.shown_key = None
                 try:
                     value = convert(change["new"])
                 except (TypeError, ValueError):
@@ -420,6 +448,8 @@ class PositionsEditor(VBox, _Control):
             return handler
 
         def on_symbol(change: dict[str, Any]) -> None:
+            if not self._showing:
+                row.shown_key = None
             sym = str(change["new"]).strip().upper()
 
             def edit(ctx: EditContext) -> Scenario:
@@ -492,13 +522,20 @@ class PositionsEditor(VBox, _Control):
                     self.rows.append(self._make_row(len(self.rows)))
                 self.rows_box.children = tuple(self.rows)
             venue = venues[scenario.venue]
-            acct = scenario.account()
+            acct = account_of(scenario)
             symbols = list(dict.fromkeys([*venue.symbols(), *scenario.paths,
                                           *(p.symbol for p in scenario.positions)]))
             for i, (row, p) in enumerate(zip(self.rows, scenario.positions, strict=True)):
                 row.index = i
                 max_lev = float(venue.tiers_for(p.symbol).max_leverage(
                     float(acct.book.notional_entry[i])))
+                iso_margin = float(acct.isolated_margins[i])
+                # a row already showing exactly this is left alone (a change re-synced ~45
+                # controls); a person's edit of the row forgets the key (see _make_row)
+                key = (i, p, max_lev, venue.name, tuple(symbols), iso_margin)
+                if row.shown_key == key:
+                    continue
+                row.shown_key = key
                 _set(row.symbol_input, options=tuple(symbols), value=p.symbol)
                 _set(row.side_toggle, value=p.side)
                 _set(row.quantity_input, value=float(p.quantity))
@@ -512,7 +549,7 @@ class PositionsEditor(VBox, _Control):
                 _set(row.mode_toggle, value=p.mode)
                 iso = p.mode == "isolated"
                 _set(row.isolated_margin_input,
-                     value=round(float(acct.isolated_margins[i]), 2) if iso else 0.0,
+                     value=round(iso_margin, 2) if iso else 0.0,
                      disabled=not iso)
                 for w in (row.margin_amount_input, row.add_margin_button,
                           row.remove_margin_button):
@@ -614,6 +651,23 @@ def shock_spec(spec: PathSpec, path: np.ndarray, at: int, size: float = -0.2) ->
     return PathSpec("data", {"prices": shocked.tolist()})
 
 
+class _LazyFields(dict[str, Any]):
+    """A dict that makes a missing field with ``make(name)`` (and lays the row out again)."""
+
+    def __init__(self, make: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._make = make
+        self.on_new: Callable[[], None] | None = None
+
+    def __missing__(self, name: str) -> Any:
+        if name not in _PARAMS:
+            raise KeyError(name)
+        w = self[name] = self._make(name)
+        if self.on_new is not None:
+            self.on_new()
+        return w
+
+
 def _points_from_path(path: np.ndarray, n: int = 7) -> list[list[float]]:
     T = path.shape[-1]
     xs = sorted({int(round(v)) for v in np.linspace(0, T - 1, n)})
@@ -656,41 +710,38 @@ class PathEditor(VBox, _Control):
         self.symbol_toggle = ToggleButtons(
             options=["BTCUSDT"], description="Path of",
             tooltip="Which symbol's mark path to show and edit",
-            style={"description_width": "initial", "button_width": "88px"},
-            layout=Layout(width="auto"))
+            style=shared_style(ToggleButtons, description_width="initial", button_width="88px"),
+            layout=shared_layout(width="auto"))
         self.generator_dropdown = Dropdown(
             options=GENERATOR_CHOICES, value="piecewise", description="Shape",
             tooltip="How the mark path is made: drawn points, a straight line, a random walk, "
                     "a shock, jumps, a constant or data from a CSV file",
-            style=_DESC, layout=Layout(width="205px"))
+            style=_desc(Dropdown), layout=shared_layout(width="205px"))
         self.steps_input = BoundedIntText(
-            value=500, min=2, max=MAX_STEPS, description="Steps", style=_DESC,
+            value=500, min=2, max=MAX_STEPS, description="Steps",
+            style=_desc(BoundedIntText),
             tooltip="Number of steps of every path (hours, for the random shapes)",
-            layout=Layout(width="125px"))
-        self.param_inputs: dict[str, FloatText] = {}
-        for name, (desc, tip, default) in _PARAMS.items():
-            w = FloatText(value=default, description=desc, tooltip=tip, style=_DESC,
-                          step=1.0 if name in _INT_PARAMS else None,
-                          layout=Layout(width="150px"))
-            w.observe(self._on_param, names="value")
-            self.param_inputs[name] = w
-        self.seed_input = IntText(value=1, description="Seed", style=_DESC,
-                                  tooltip="Seed of the random path: the same seed gives the "
-                                          "same path", layout=Layout(width="110px"))
+            layout=shared_layout(width="125px"))
+        # the parameter fields and the seed are made when a shape first needs them: most
+        # visitors never leave the drawn path, and 13 unused fields were 39 widget models
+        self.param_inputs = _LazyFields(self._make_param)
+        self._seed_input: IntText | None = None
         self.shock_button = Button(
             description="shock −20 %", icon="bolt",
             tooltip="A sudden 20 % drop at the scrubbed step (the middle of the path at step "
-                    "0) that persists", layout=Layout(width="115px"))
+                    "0) that persists", layout=shared_layout(width="115px"),
+                    style=shared_style(Button))
         self.add_point_button = Button(
             description="+ point", tooltip="Add a control point at the scrubbed step",
-            layout=Layout(width="80px"))
+            layout=LeanLayout(width="80px"), style=shared_style(Button))
         self.hint_html = HTML(
-            "<span class='mw-caption'>● drag a point up or down to redraw the path</span>")
+            "<span class='mw-caption'>● drag a point up or down to redraw the path</span>",
+            style=shared_style(HTML))
         self.hint_html.add_class("mw-path-hint")
         self.csv_upload = FileUpload(
             accept=".csv,text/csv", multiple=False, description="CSV",
             tooltip="Load a mark path from a CSV file with a timestamp and a price column",
-            layout=Layout(width="90px"))
+            layout=shared_layout(width="90px"), style=shared_style(FileUpload))
         own = x_scale is None or y_scale is None
         self.x_scale = x_scale or LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y_scale = y_scale or LinearScale(min=0.0, max=1.0, allow_padding=False)
@@ -710,26 +761,27 @@ class PathEditor(VBox, _Control):
                       Axis(scale=self.y_scale, side="left", label="mark price",
                            tick_format=",.0f")],
                 fig_margin={"top": 30, "bottom": 40, "left": 64, "right": 16},
-                animation_duration=0, layout=Layout(width="100%", height="220px"))
+                animation_duration=0, layout=LeanLayout(width="100%", height="220px"))
             self.figure.add_class("mw-path-figure")
-        self.params_box = HBox(list(self.param_inputs.values()) + [self.seed_input],
-                               layout=Layout(flex_flow="row wrap", align_items="center"))
+        self.params_box = HBox([], layout=shared_layout(flex_flow="row wrap",
+                                                        align_items="center"))
+        self._row_extras: list[Any] = [self.hint_html]
+        self.param_inputs.on_new = self._layout_params
         self.row = HBox([self.symbol_toggle, self.generator_dropdown, self.steps_input,
                          self.shock_button, self.add_point_button, self.csv_upload],
-                        layout=Layout(flex_flow="row wrap", align_items="center"))
+                        layout=shared_layout(flex_flow="row wrap", align_items="center"))
         row = self.row
-        self.params_box.children = (*self.params_box.children, self.hint_html)
+        self._layout_params()
         children: list[Any] = [row, self.params_box]
         if self.figure is not None:
             children.append(self.figure)
-        super().__init__(children, layout=Layout(width="100%"))
+        super().__init__(children, layout=LeanLayout(width="100%"))
         self.add_class("mw-path-editor")
         self._init_control(on_edit)
         self._points: list[list[float]] = []
         self.symbol_toggle.observe(self._on_symbol, names="value")
         self.generator_dropdown.observe(self._on_generator, names="value")
         self.steps_input.observe(self._on_steps, names="value")
-        self.seed_input.observe(self._on_param, names="value")
         self.shock_button.on_click(lambda _b: self._emit(self._shock_edit, "shock −20 %"))
         self.add_point_button.on_click(lambda _b: self._emit(self._add_point_edit,
                                                              "control point added"))
@@ -738,7 +790,34 @@ class PathEditor(VBox, _Control):
 
     def add_to_row(self, widget: Any) -> None:
         """Put another control at the end of the editor's second (parameters) row."""
-        self.params_box.children = (*self.params_box.children, widget)
+        self._row_extras.append(widget)
+        self._layout_params()
+
+    def _layout_params(self) -> None:
+        made = [self.param_inputs[n] for n in _PARAMS if n in self.param_inputs]
+        seed = [self._seed_input] if self._seed_input is not None else []
+        children = (*made, *seed, *self._row_extras)
+        if tuple(self.params_box.children) != children:
+            self.params_box.children = children
+
+    def _make_param(self, name: str) -> FloatText:
+        desc, tip, default = _PARAMS[name]
+        w = FloatText(value=default, description=desc, tooltip=tip, style=_desc(FloatText),
+                      step=1.0 if name in _INT_PARAMS else None, layout=LeanLayout(width="150px"))
+        w.observe(self._on_param, names="value")
+        return w
+
+    @property
+    def seed_input(self) -> IntText:
+        """The random path's seed (made when first needed)."""
+        if self._seed_input is None:
+            self._seed_input = IntText(
+                value=1, description="Seed", style=_desc(IntText),
+                tooltip="Seed of the random path: the same seed gives the same path",
+                layout=LeanLayout(width="110px"))
+            self._seed_input.observe(self._on_param, names="value")
+            self._layout_params()
+        return self._seed_input
 
     @property
     def symbol(self) -> str:
@@ -895,18 +974,24 @@ class PathEditor(VBox, _Control):
                 return
             spec = scenario.paths[sym]
             _set(self.generator_dropdown, value=spec.generator)
-            for name, w in self.param_inputs.items():
-                visible = name in _FIELDS.get(spec.generator, ())
+            fields = _FIELDS.get(spec.generator, ())
+            for name in _PARAMS:
+                visible = name in fields
+                if not visible and name not in self.param_inputs:
+                    continue  # never needed so far: not made
+                w = self.param_inputs[name]
                 disp = None if visible else "none"
                 if w.layout.display != disp:
                     w.layout.display = disp
                 if visible and name in spec.params:
                     _set(w, value=float(spec.params[name]))
-            seed_disp = None if spec.generator in _SEEDED else "none"
-            if self.seed_input.layout.display != seed_disp:
-                self.seed_input.layout.display = seed_disp
-            if spec.generator in _SEEDED and spec.seed is not None:
-                _set(self.seed_input, value=int(spec.seed))
+            seeded = spec.generator in _SEEDED
+            if seeded or self._seed_input is not None:
+                seed_disp = None if seeded else "none"
+                if self.seed_input.layout.display != seed_disp:
+                    self.seed_input.layout.display = seed_disp
+                if seeded and spec.seed is not None:
+                    _set(self.seed_input, value=int(spec.seed))
             add_disp = None if spec.generator == "piecewise" else "none"
             for w in (self.add_point_button, self.hint_html):
                 if w.layout.display != add_disp:
@@ -952,15 +1037,16 @@ class ScenarioPicker(HBox):
         self._showing = 0
         self.dropdown = Dropdown(
             options=[(s.title or key, key) for key, s in PRESETS.items()], value=None,
-            description="Scenario", style=_DESC,
+            description="Scenario", style=_desc(Dropdown),
             tooltip="Load a ready-made lesson scenario (every control changes at once)",
-            layout=Layout(width="280px"))
-        self.description_html = HTML("", layout=Layout(flex="1 1 300px"))
+            layout=shared_layout(width="280px"))
+        # the dashboard may place it on its own full-width line
+        self.description_html = HTML(
+            "", layout=LeanLayout(flex="1 1 300px") if show_description
+            else LeanLayout(width="100%"), style=shared_style(HTML))
         self.description_html.add_class("mw-caption")
-        if not show_description:  # the dashboard places it on its own full-width line
-            self.description_html.layout = Layout(width="100%")
         children = [self.dropdown] + ([self.description_html] if show_description else [])
-        super().__init__(children, layout=Layout(flex_flow="row wrap", align_items="center",
+        super().__init__(children, layout=LeanLayout(flex_flow="row wrap", align_items="center",
                                                  flex="1 1 auto" if show_description else
                                                  "0 0 auto"))
         self.add_class("mw-scenario-picker")
@@ -1016,16 +1102,17 @@ class TimeScrubber(HBox):
     def __init__(self, on_scrub: Callable[[int], Any] | None = None, steps: int = 2) -> None:
         self.on_scrub = on_scrub
         self.play = Play(value=0, min=0, max=max(1, steps - 1), step=1, interval=50,
-                         description="play", tooltip="Play the path step by step")
+                         description="play", tooltip="Play the path step by step",
+                         style=shared_style(Play), layout=shared_layout())
         self.slider = IntSlider(
             value=0, min=0, max=max(1, steps - 1), step=1, description="Time (step)",
-            continuous_update=True, style=_DESC,
+            continuous_update=True, style=_desc(IntSlider),
             tooltip="Scrub through the path: charts and numbers show this step (arrow keys "
-                    "move one step)", layout=Layout(flex="1 1 auto", width="auto"))
+                    "move one step)", layout=shared_layout(flex="1 1 auto", width="auto"))
         self.slider.add_class("mw-time-slider")
         self._link = jslink((self.play, "value"), (self.slider, "value"))
         super().__init__([self.slider, self.play],
-                         layout=Layout(width="100%", align_items="center"))
+                         layout=LeanLayout(width="100%", align_items="center"))
         self.add_class("mw-time-scrubber")
         self.slider.observe(self._on_value, names="value")
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from ipywidgets import Checkbox, HBox, Layout, ToggleButtons, VBox
+from bqplot import LinearScale
+from ipywidgets import Checkbox, HBox, ToggleButtons, VBox
 
 from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
+from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..charts.views import ResultView, result_view
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
@@ -104,7 +106,7 @@ class MarginLab(ScenarioDashboard):
     def __init__(self, scenario: Scenario | None = None) -> None:
         scenario = default_lab_scenario() if scenario is None else scenario
         super().__init__(scenario, title="Margin Lab", css_class="mw-margin-lab",
-                         layout=Layout(width="100%", max_width="1280px"))
+                         layout=LeanLayout(width="100%", max_width="1280px"))
         self.account_controls = AccountControls(on_edit=self.propose)
         self.venue_dropdown = self.account_controls.venue_dropdown
         self.wallet_input = self.account_controls.wallet_input
@@ -114,18 +116,22 @@ class MarginLab(ScenarioDashboard):
         self.scenario_picker = ScenarioPicker(on_load=self.set_scenario, show_description=False)
         self.mode_toggle = ToggleButtons(
             options=[("Cross", "cross"), ("Isolated", "isolated")], value=None,
-            description="Mode", style={"description_width": "initial", "button_width": "84px"},
+            description="Mode", style=shared_style(ToggleButtons, description_width="initial",
+                                                   button_width="84px"),
             tooltip="Put every position in cross or in isolated mode",
             tooltips=["Every position backed by the shared cross wallet",
-                      "Every position backed only by its own isolated margin"])
+                      "Every position backed only by its own isolated margin"],
+                      layout=shared_layout())
         self.mode_toggle.add_class("mw-mode-toggle")
         self.mode_toggle.observe(self._on_mode, names="value")
         self.positions_editor = PositionsEditor(on_edit=self.propose)
 
-        self.price_chart = PriceChart()
-        self.balance_chart = BalanceChart()
-        self.pnl_chart = PnlChart()
-        self.margin_chart = MarginChart()
+        # the four charts span the same steps: one step scale for all of them
+        steps_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+        self.price_chart = PriceChart(x_scale=steps_scale)
+        self.balance_chart = BalanceChart(x_scale=steps_scale)
+        self.pnl_chart = PnlChart(x_scale=steps_scale)
+        self.margin_chart = MarginChart(x_scale=steps_scale)
         self.price_figure = self.price_chart.figure
         self.balance_figure = self.balance_chart.figure
         self.pnl_figure = self.pnl_chart.figure
@@ -138,7 +144,8 @@ class MarginLab(ScenarioDashboard):
         self.last_price_checkbox = Checkbox(
             value=False, description="last price (wicks)", indent=False,
             tooltip="Also draw a last-traded price with brief wicks: liquidation uses the "
-                    "mark, so a wick alone does not liquidate", layout=Layout(width="160px"))
+                    "mark, so a wick alone does not liquidate",
+                    layout=shared_layout(width="160px"), style=shared_style(Checkbox))
         self.last_price_checkbox.observe(lambda _c: self.request_recompute(), names="value")
         self.numbers = NumbersPanel()
         self.time_scrubber = TimeScrubber(on_scrub=self.guarded(self._scrub, "scrub"),
@@ -152,15 +159,15 @@ class MarginLab(ScenarioDashboard):
             chart.widget.layout.flex = "1 1 270px"
             chart.widget.layout.width = "auto"
         header = HBox([self.title_html, self.scenario_picker, self.mode_toggle],
-                      layout=Layout(flex_flow="row wrap", align_items="center", width="100%",
+                      layout=LeanLayout(flex_flow="row wrap", align_items="center", width="100%",
                                     justify_content="space-between"))
         small = HBox([self.balance_chart.widget, self.pnl_chart.widget,
                       self.margin_chart.widget],
-                     layout=Layout(flex_flow="row wrap", width="100%"))
+                     layout=LeanLayout(flex_flow="row wrap", width="100%"))
         left = VBox([self.price_chart.widget, self.path_editor, small],
-                    layout=Layout(flex="1 1 620px", min_width="320px"))
-        right = VBox([self.numbers], layout=Layout(flex="0 1 360px", min_width="300px"))
-        main = HBox([left, right], layout=Layout(flex_flow="row wrap", width="100%",
+                    layout=LeanLayout(flex="1 1 620px", min_width="320px"))
+        right = VBox([self.numbers], layout=LeanLayout(flex="0 1 360px", min_width="300px"))
+        main = HBox([left, right], layout=LeanLayout(flex_flow="row wrap", width="100%",
                                                  align_items="flex-start"))
         main.add_class("mw-lab-main")
         self.children = (self.css, header, self.scenario_picker.description_html,

@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from ipywidgets import HTML, Dropdown, HBox, Layout, ToggleButton, VBox
+from ipywidgets import HTML, Dropdown, HBox, ToggleButton, VBox
 
 from ..charts import style
+from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..core.errors import MarginInputError
 from ..core.simulation import SimulationResult, attribute
 from .base import account_at, definition, info_html, log, marks_at
@@ -31,11 +32,29 @@ OKX_NOTE = ("How OKX, Gate and Phemex print it: margin balance ÷ maintenance ma
             "reciprocal of the kit's ratio. Liquidation when it falls to 100 %.")
 
 
+def _label(text: str, definition_text: str) -> str:
+    """``text (i)`` with the definition ONCE (``title``), not three times as ``info_html``.
+
+    The panel is re-sent on every change and scrub: the definitions were three quarters of
+    its bytes. The (i) still shows the definition on hover (``title``) and on tap or Tab
+    (the CSS reads ``attr(title)`` when there is no ``data-def``).
+    """
+    if not definition_text:
+        return f"<span class='mw-label'>{esc(text)}</span>"
+    return (f"<span class='mw-label'>{esc(text)} <span class='mw-info' "
+            f"title='{esc(definition_text)}' tabindex='0' role='button'>(i)</span></span>")
+
+
 def _row(label: str, value: str, term: str = "", css: str = "") -> str:
     d = definition(term or label)
     cls = f"mw-v {css}".strip()
-    return (f"<tr><td>{info_html(label, d)}</td><td class='{cls}'>{esc(value)}</td>"
+    return (f"<tr><td>{_label(label, d)}</td><td class='{cls}'>{esc(value)}</td>"
             "</tr>")
+
+
+def _desc(widget_cls: type) -> Any:
+    """The shared style with ``description_width="initial"`` (the whole label shows)."""
+    return shared_style(widget_cls, description_width="initial")
 
 
 class NumbersPanel(VBox):
@@ -62,25 +81,25 @@ class NumbersPanel(VBox):
         self.step = 0
         self._result: SimulationResult | None = None
         self._refreshing = False
-        self.heading = HTML("")
-        self.account_table = HTML("")
-        self.positions_table = HTML("")
+        self.heading = HTML("", style=shared_style(HTML), layout=shared_layout())
+        self.account_table = HTML("", style=shared_style(HTML), layout=shared_layout())
+        self.positions_table = HTML("", style=shared_style(HTML), layout=shared_layout())
         self.explain_dropdown = Dropdown(
-            options=[], description="Explain", style={"description_width": "initial"},
+            options=[], description="Explain", style=_desc(Dropdown),
             tooltip="Which position's liquidation price to explain, term by term",
-            layout=Layout(width="auto", max_width="260px"))
+            layout=shared_layout(width="auto", max_width="260px"))
         self.show_terms = ToggleButton(
             value=False, description="show terms", icon="info",
             tooltip="Show every term of the liquidation-price formula with its value",
-            layout=Layout(width="120px"))
-        self.formula_html = HTML("")
-        self.explanation_html = HTML("")
+            layout=shared_layout(width="120px"), style=shared_style(ToggleButton))
+        self.formula_html = HTML("", style=shared_style(HTML), layout=shared_layout())
+        self.explanation_html = HTML("", style=shared_style(HTML), layout=shared_layout())
         super().__init__(
             [self.heading, self.account_table, self.positions_table,
              HBox([self.explain_dropdown, self.show_terms],
-                  layout=Layout(flex_flow="row wrap", align_items="center")),
+                  layout=LeanLayout(flex_flow="row wrap", align_items="center")),
              self.formula_html, self.explanation_html],
-            layout=Layout(width="100%", min_width="300px", padding="0 4px"))
+            layout=LeanLayout(width="100%", min_width="300px", padding="0 4px"))
         self.add_class("mw-numbers")
         if mode:
             self.add_class(f"mw-{mode}")
@@ -138,7 +157,7 @@ class NumbersPanel(VBox):
         if venue.margin_ratio_style == "equity/mm" and has_cross:
             okx = 1.0 / ratio if np.isfinite(ratio) and ratio > 0 else float("nan")
             v["margin ratio, equity ÷ MM"] = style.fmt_pct(okx)
-            rows.append(f"<tr><td>{info_html(f'Margin ratio as {venue.name} prints it', OKX_NOTE)}"
+            rows.append(f"<tr><td>{_label(f'Margin ratio as {venue.name} prints it', OKX_NOTE)}"
                         f"</td><td class='mw-v'>{esc(v['margin ratio, equity ÷ MM'])}"
                         "</td></tr>")
         rows.append(_row("Available balance", v["available balance"]))
@@ -179,7 +198,7 @@ class NumbersPanel(VBox):
                     ("Bankruptcy price", "bankruptcy price", "bankruptcy price", ""),
                     ("Unrealized PnL", "unrealized pnl", "unrealized pnl", "")):
                 prow.append(
-                    f"<tr><td class='mw-sub'>{info_html(label, definition(term))}</td>"
+                    f"<tr><td class='mw-sub'>{_label(label, definition(term))}</td>"
                     f"<td class='mw-v {css}'>{esc(v[f'{key} #{n}'])}</td></tr>")
         head = ""
         ptable = f"<table>{head}{''.join(prow)}</table>"
