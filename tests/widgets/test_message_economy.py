@@ -187,11 +187,8 @@ def test_a_margin_lab_opens_with_at_most_half_the_state_bytes(recorder):
     assert 0 < state <= STATE_BYTES_BEFORE // 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 target not reached yet: 210 models of 364 "
-                   "(-42 %); halving needs fewer visible widgets (see the report)")
-def test_a_margin_lab_opens_at_most_half_the_models_of_today(recorder):
-    models, _state = _open_default_lab(recorder)
-    assert models <= MODELS_TODAY // 2
+# The model count (210 of the 364 before, target 182) is printed by
+# benchmarks/bench_interaction.py; the target is not met, so no test claims it.
 
 
 def test_rarely_used_controls_are_made_when_first_needed(lab):
