@@ -151,17 +151,8 @@ def prepare_paths(
     for sym in needed:
         if sym not in paths:
             raise MarginInputError(f"no price path given for {sym}")
-        raw = paths[sym]
-        if isinstance(raw, str | bytes) or raw is None:
-            raise MarginInputError(f"the path of {sym} must be numbers, got {raw!r:.40}")
-        try:
-            arr = np.asarray(raw)
-            if arr.dtype == bool or arr.dtype.kind not in "iuf":
-                raise ValueError
-            a = arr.astype(float)
-        except (TypeError, ValueError):
-            raise MarginInputError(f"the path of {sym} must be an array of prices (numbers), "
-                                   "every row the same length") from None
+        a = _float_array(paths[sym], f"the path of {sym} must be an array of prices "
+                                     "(numbers), every row the same length")
         if a.ndim not in (1, 2):
             raise MarginInputError(f"the path of {sym} must have shape (T,) or (n_paths, T)")
         if a.shape[-1] < 1:
@@ -191,19 +182,24 @@ def prepare_paths(
     return out, single, n, T
 
 
+def _float_array(raw: Any, msg: str) -> np.ndarray:
+    """``raw`` as a float array of real numbers; text, None, bools and objects are refused."""
+    if isinstance(raw, str | bytes | bool) or raw is None:
+        raise MarginInputError(f"{msg}, got {raw!r:.40}")
+    try:
+        arr = np.asarray(raw)
+        if arr.dtype == bool or arr.dtype.kind not in "iuf":
+            raise ValueError
+        return arr.astype(float)
+    except (TypeError, ValueError):
+        raise MarginInputError(msg) from None
+
+
 def _rate_array(rate: Any, sym: str, T: int) -> np.ndarray:
     if isinstance(rate, Mapping):
         rate = rate.get(sym, 0.0)
     msg = "a funding rate must be a number or one finite number per step"
-    if isinstance(rate, str | bytes | bool) or rate is None:
-        raise MarginInputError(f"{msg}, got {rate!r}")
-    try:
-        arr = np.asarray(rate)
-        if arr.dtype == bool or arr.dtype.kind not in "iuf":
-            raise ValueError
-        r = arr.astype(float)
-    except (TypeError, ValueError):
-        raise MarginInputError(msg) from None
+    r = _float_array(rate, msg)
     if r.ndim == 0:
         r = np.full(T, float(r))
     if r.shape != (T,) or not np.all(np.isfinite(r)):
