@@ -577,8 +577,7 @@ class MonteCarloExplorer(Dashboard):
                               drift=run.drift, seed=run.seed)
             if cancel.is_set():
                 raise MonteCarloCancelled("cancelled before the paths were simulated")
-            mc = monte_carlo(sc.account(), paths, funding_rate=sc.funding_rate,
-                             funding_every=sc.funding_every, fees=sc.fees,
+            mc = monte_carlo(sc.account(), paths, **sc.sim_kwargs(),  # transfers included
                              chunk_size=self.chunk_size, progress=progress)
         except MonteCarloCancelled:
             with self._lock:

@@ -222,3 +222,24 @@ def test_monte_carlo_legends_sit_under_the_plots_and_every_figure_saves_png():
         assert fig in ex.charts.figures, name
         legend, button = row.children
         assert "mw-legend" in legend.value and "mw-save-png" in button._dom_classes
+
+
+def test_monte_carlo_explorer_applies_the_scenarios_transfers():
+    # issue 10: the dashboard used to drop a scenario's scheduled transfers
+    import numpy as np
+
+    from margin_widgets import lessons
+    from margin_widgets.core import monte_carlo
+    from margin_widgets.widgets import MonteCarloExplorer
+
+    sc = lessons.L11_SCENARIO
+    assert sc.events, "the lesson's scenario schedules a top-up"
+    ex = MonteCarloExplorer("one_long", n_paths=300, steps=400, background=False)
+    assert ex.set_scenario(sc), ex.error_message
+    got = ex.result["isolated"].liquidated_at
+    acct = ex.last_run.scenario.account()
+    kw = dict(funding_rate=sc.funding_rate, funding_every=sc.funding_every, fees=sc.fees)
+    with_events = monte_carlo(acct, ex.paths, events=sc.events, **kw)["isolated"]
+    without = monte_carlo(acct, ex.paths, **kw)["isolated"]
+    np.testing.assert_array_equal(got, with_events.liquidated_at)
+    assert not np.array_equal(with_events.liquidated_at, without.liquidated_at)
