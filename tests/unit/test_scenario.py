@@ -127,24 +127,9 @@ def test_positions_in_scenarios_are_validated():
 # --- work and nesting limits (issue 8) --------------------------------------------------------
 
 
-def _link(data) -> str:
-    raw = zlib.compress(json.dumps(data).encode(), 9)
-    return "scenario=" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _twenty_by_a_million() -> dict:
-    data = PRESETS["one_long"].to_dict()
-    pos = Position("BTCUSDT", "long", 0.01, 60_000, 10, "isolated").to_dict()
-    data["positions"] = [pos] * 20
-    data["steps"] = 1_000_000
-    data["paths"] = {"BTCUSDT": {"generator": "constant", "params": {"price": 60_000},
-                                 "seed": None}}
-    return data
-
-
-def test_the_heavy_link_is_refused_before_anything_is_built(monkeypatch):
+def test_the_heavy_link_is_refused_before_anything_is_built(monkeypatch, heavy_link):
     # the reported link: about 520 characters for 20 positions x 1,000,000 steps (4.4 GB)
-    query = _link(_twenty_by_a_million())
+    query = heavy_link
     assert len(query) < 600
 
     def must_not_run(*_a, **_k):

@@ -28,7 +28,7 @@ import pytest
 from ipywidgets import HTML, HTMLMath, Widget
 
 from margin_widgets import apps
-from margin_widgets.core import PathSpec, Position
+from margin_widgets.core import PathSpec
 from margin_widgets.core.scenario import PRESETS, Scenario
 from margin_widgets.widgets import CrossVsIsolated, MarginLab, MonteCarloExplorer
 from margin_widgets.widgets.calculator import LiquidationCalculator
@@ -378,19 +378,8 @@ def test_share_link_longer_than_a_server_accepts_is_refused_with_download_advice
 # --- limits reach the visitor as messages ---------------------------------------------------
 
 
-def twenty_by_a_million() -> dict[str, Any]:
-    """The reported 519-character link: 20 positions x 1,000,000 steps."""
-    data = PRESETS["one_long"].to_dict()
-    pos = Position("BTCUSDT", "long", 0.01, 60_000, 10, "isolated").to_dict()
-    data["positions"] = [pos] * 20
-    data["steps"] = 1_000_000
-    data["paths"] = {"BTCUSDT": {"generator": "constant", "params": {"price": 60_000},
-                                 "seed": None}}
-    return data
-
-
-def test_app_refuses_the_heavy_link_with_a_message(monkeypatch):
-    query = link(twenty_by_a_million())
+def test_app_refuses_the_heavy_link_with_a_message(monkeypatch, heavy_link):
+    query = heavy_link
     assert len(query) < 600
     monkeypatch.setenv("VOILA_PREHEAT", "False")
     monkeypatch.setenv("QUERY_STRING", query)
