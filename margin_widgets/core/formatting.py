@@ -24,7 +24,8 @@ __all__ = ["fmt_money", "fmt_pct", "fmt_price", "money_decimals"]
 
 
 def _field_default(name: str) -> int:
-    return int(next(f.default for f in fields(Venue) if f.name == name))
+    value: Any = next(f.default for f in fields(Venue) if f.name == name)
+    return int(value)
 
 
 def money_decimals(currency: str = "", venue: Venue | None = None) -> int:
