@@ -47,7 +47,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import MarginInputError, UnknownNameError, nonnegative_finite, positive_finite
+from .errors import (
+    MarginInputError,
+    UnknownNameError,
+    finite_number,
+    in_range,
+    nonnegative_finite,
+    positive_finite,
+    whole_number,
+)
 
 __all__ = [
     "EXAMPLE_DATASETS",
@@ -86,37 +94,20 @@ _SECOND = timedelta(seconds=1)
 # small validators
 
 
+# The number checks are the engine's own (errors.py): one set of rules and messages.
 def _count(value: Any, what: str, minimum: int) -> int:
-    """Return ``value`` as an int >= ``minimum`` or raise a learner-readable error."""
-    if isinstance(value, bool):
-        raise MarginInputError(f"{what} must be a whole number, got {value!r}")
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        value = int(value)
-    if not isinstance(value, int | np.integer):
-        raise MarginInputError(f"{what} must be a whole number, got {value!r}")
-    v = int(value)
-    if v < minimum:
-        raise MarginInputError(f"{what} must be at least {minimum}, got {v}")
-    return v
+    """Return ``value`` as an int >= ``minimum`` (:func:`errors.whole_number`)."""
+    return whole_number(value, what, minimum)
 
 
 def _finite(value: Any, what: str) -> float:
-    """Return ``value`` as a finite float (any sign)."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise MarginInputError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise MarginInputError(f"{what} must be a finite number, got {v:g}")
-    return v
+    """Return ``value`` as a finite float of any sign (:func:`errors.finite_number`)."""
+    return finite_number(value, what)
 
 
 def _between(value: Any, what: str, low: float, high: float) -> float:
-    """Return ``value`` as a float in the closed interval [low, high]."""
-    v = _finite(value, what)
-    if not low <= v <= high:
-        raise MarginInputError(f"{what} must be between {low:g} and {high:g}, got {v:g}")
-    return v
+    """Return ``value`` as a float in [low, high] (:func:`errors.in_range`)."""
+    return in_range(value, what, low, high)
 
 
 def _shape(steps: Any, n_paths: Any) -> tuple[int, ...]:
