@@ -14,7 +14,7 @@ chosen by the venue's data, never by its key:
   another (:attr:`~margin_widgets.core.venue.Venue.older_tables_of`), what the stale table
   changes;
 - ``liquidation_fee_rate``: a liquidation fee instead of forfeiting the margin (dYdX);
-- none of these: the textbook rule, with its formula.
+- none of the rules above but the table: the textbook rule, with its formula.
 
 With ``same_mmr`` every venue gets a one-bracket table at that rate, so only the rules differ;
 at 0.5 % this reproduces the published 19,700.00 (Bybit), 19,698.49 (Binance) and 19,708.40
@@ -215,6 +215,7 @@ def why_text(r: VenueRow, venue: Venue, ref: dict[str, VenueRow], side: str,
             f"{r.contract_size:,.0f} USD and the margin "
             f"{fmt_money(r.margin, cur, venue=venue)}; PnL is in {cur} and linear in "
             "1/price, so the same margin sits at a slightly different price.")
+    textbook = not parts and venue.liquidation_fee_rate is None
     newer = ref.get(venue.older_tables_of) if venue.older_tables_of else None
     newer_name = venues[venue.older_tables_of].name if venue.older_tables_of in venues \
         else venue.older_tables_of
@@ -243,7 +244,7 @@ def why_text(r: VenueRow, venue: Venue, ref: dict[str, VenueRow], side: str,
             f"Same price rule, different loss: at liquidation it charges "
             f"{venue.liquidation_fee_rate:.1%} of the notional and the trader keeps the rest "
             "of the margin (elsewhere what is left goes to the insurance fund).")
-    if not parts:
+    if textbook:
         s = "−" if side == "long" else "+"
         parts.append("The textbook rule: maintenance margin at the mark, no fee in it; "
                      f"LP = (margin + cum {s} q·EP) / (q·MMR {s} q).")
