@@ -336,3 +336,18 @@ def test_account_of_preset_still_builds():
     acct = Account("binance_coinm", 1.0, [Position("BTCUSD", "long", 10, 40_000, 10,
                                                    contract_size=100)])
     assert acct.currency == "BTC"
+
+
+def test_every_core_module_imports_no_widget_library():
+    import subprocess
+    import sys
+
+    code = ("import importlib, pkgutil, sys, margin_widgets.core as c\n"
+            "names = [m.name for m in pkgutil.walk_packages(c.__path__, 'margin_widgets.core.')]\n"
+            "assert {'margin_widgets.core.edits', 'margin_widgets.core.formatting',\n"
+            "        'margin_widgets.core.paths.io'} <= set(names), names\n"
+            "[importlib.import_module(n) for n in names]\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('ipywidgets', 'bqplot', 'traitlets', 'IPython')]\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
