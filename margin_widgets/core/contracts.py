@@ -10,16 +10,20 @@ position; they read the :class:`~margin_widgets.core.venue.Venue`'s data (never 
   Binance USDⓈ-M, "BTC" on Hyperliquid, "BTCUSD" on Binance COIN-M).
 - :func:`initial_margin`: ``notional / leverage`` of one position on a venue, straight from
   the engine's kernel, without building an account (so no wallet is needed).
+- :func:`carry_position`: the same position on another venue: between a linear and an inverse
+  venue the size and the money are converted at the entry price, so the USD face value and
+  the money's value stay the same.
 """
 
 from __future__ import annotations
 
 from .book import Book
-from .errors import positive_finite
+from .errors import MarginInputError, nonnegative_finite, positive_finite
 from .position import Position
 from .venue import Venue, base_asset
 
-__all__ = ["contract_size_for", "default_symbol", "initial_margin", "notional"]
+__all__ = ["contract_size_for", "default_symbol", "initial_margin", "notional",
+           "carry_position"]
 
 
 def contract_size_for(venue: Venue, symbol: str) -> float:
@@ -102,3 +106,40 @@ def initial_margin(venue: Venue, position: Position, price: float | None = None)
     book = Book(venue, (position,))
     p = position.entry_price if price is None else positive_finite(price, "price")
     return float(book.im(0, book.x(p)))
+
+
+def carry_position(quantity: float, money: float, entry_price: float, old: Venue, new: Venue,
+                   symbol: str) -> tuple[str, float, float]:
+    """The same position moved from venue ``old`` to venue ``new``.
+
+    ``quantity`` is in ``old``'s units (the coin on a linear venue, contracts on an inverse
+    one) and ``money`` (a wallet or an isolated margin) in ``old``'s margin currency. Returns
+    ``(symbol, quantity, money)`` on ``new``: between a linear and an inverse venue the size is
+    converted at ``entry_price`` through the USD face value (``coins × price = contracts ×
+    contract size``) and the money between the quote and the coin at ``entry_price``; between
+    two venues of one kind only the symbol's spelling (the new venue's own, see
+    :func:`default_symbol`) and a contract size can change.
+
+    >>> from margin_widgets.core import venues
+    >>> carry_position(1.0, 400.0, 20_000.0, venues["binance_usdm"], venues["binance_coinm"],
+    ...                "BTCUSDT")
+    ('BTCUSD', 200.0, 0.02)
+    >>> carry_position(200.0, 0.02, 20_000.0, venues["binance_coinm"], venues["hyperliquid"],
+    ...                "BTCUSD")
+    ('BTC', 1.0, 400.0)
+    """
+    q = positive_finite(quantity, "quantity")
+    m = nonnegative_finite(money, "money")
+    ep = positive_finite(entry_price, "entry price")
+    if not symbol or not symbol.strip():
+        raise MarginInputError("enter a symbol such as BTCUSDT")
+    cs_old = contract_size_for(old, symbol)
+    if old.contract != new.contract:
+        sym = default_symbol(new, symbol)
+        cs_new = contract_size_for(new, sym)
+        if new.contract == "inverse":   # coins -> contracts; quote -> coin
+            return sym, q * ep / cs_new, m / ep
+        return sym, q * cs_old / ep, m * ep   # contracts -> coins; coin -> quote
+    sym = symbol if symbol in new.symbols() else default_symbol(new, symbol)
+    return sym, q * cs_old / contract_size_for(new, sym), m
+

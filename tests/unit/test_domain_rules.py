@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from margin_widgets.core import PRESETS, Account, MarginInputError, Position, RiskTiers, Venue
 from margin_widgets.core import venues as presets
 from margin_widgets.core.contracts import (
+    carry_position,
     contract_size_for,
     default_symbol,
     initial_margin,
@@ -139,6 +140,23 @@ def test_initial_margin_needs_no_wallet_and_follows_the_margin_basis():
     assert initial_margin(presets["binance_usdm"], pos, 33_000) == pytest.approx(6_600)
     # entry basis (Bybit classic): still 60,000 / 10
     assert initial_margin(presets["bybit_linear"], pos, 33_000) == pytest.approx(6_000)
+
+
+@given(q=st.floats(0.001, 50), m=st.floats(0, 1e6), ep=st.floats(100, 200_000),
+       coin=st.sampled_from(["BTC", "ETH", "SOL"]))
+@settings(max_examples=100, deadline=None)
+def test_carry_position_keeps_face_value_and_money_value(q, m, ep, coin):
+    usdm, coinm = presets["binance_usdm"], presets["binance_coinm"]
+    sym, contracts, coin_money = carry_position(q, m, ep, usdm, coinm, coin + "USDT")
+    assert sym == coin + "USD"
+    # USD face value: coins x price = contracts x contract size; money: quote = coin x price
+    assert contracts * contract_size_for(coinm, sym) == pytest.approx(q * ep, rel=1e-12)
+    assert coin_money * ep == pytest.approx(m, rel=1e-12, abs=1e-9)
+    back = carry_position(contracts, coin_money, ep, coinm, usdm, sym)
+    assert back[1:] == (pytest.approx(q, rel=1e-12), pytest.approx(m, rel=1e-12, abs=1e-9))
+    # same kind of venue: only the spelling changes
+    assert carry_position(q, m, ep, usdm, presets["hyperliquid"], coin + "USDT") == (
+        coin, pytest.approx(q), m)
 
 
 def test_widget_modules_reexport_the_core_rules():
