@@ -4,14 +4,16 @@
 - Long and short differ by line style and marker shape as well as colour (colour-blind safe:
   Okabe-Ito based palette).
 - Liquidation price: dashed warning red; bankruptcy: dotted purple; entry: thin grey.
-- Money with thousands separators and two decimals, the currency after the number; percent
-  with one decimal; prices with the venue's decimals.
+- Money with thousands separators and the venue's decimals for its currency, the currency
+  after the number; percent with one decimal; prices with the venue's decimals (the rules and
+  the functions live in :mod:`margin_widgets.core.formatting`, the definitions in
+  :mod:`margin_widgets.core.glossary`; they are re-exported here).
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from ..core.formatting import fmt_money, fmt_pct, fmt_price
+from ..core.glossary import GLOSSARY
 
 __all__ = [
     "CROSS", "ISOLATED", "CROSS_FAMILY", "ISOLATED_FAMILY", "MARK", "LAST", "ENTRY",
@@ -46,77 +48,6 @@ def mode_color(mode: str, index: int = 0) -> str:
     fam = CROSS_FAMILY if mode == "cross" else ISOLATED_FAMILY
     return fam[index % len(fam)]
 
-
-def fmt_money(v: Any, currency: str = "", decimals: int = 2) -> str:
-    """``12,345.60 USDT``; coins get 6 decimals; ``—`` for missing values."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(f):
-        return "—"
-    if currency in ("BTC", "ETH") and decimals == 2:
-        decimals = 6
-    s = f"{f:,.{decimals}f}"
-    if s.startswith("-") and float(s.replace(",", "")) == 0:
-        s = s[1:]
-    return f"{s} {currency}".strip()
-
-
-def fmt_pct(v: Any, decimals: int = 1) -> str:
-    """A fraction as percent with one decimal: ``0.029 -> 2.9 %``."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "—"
-    if math.isinf(f):
-        return "∞ (liquidated)"
-    if not math.isfinite(f):
-        return "—"
-    return f"{f * 100:,.{decimals}f} %"
-
-
-def fmt_price(v: Any, decimals: int = 2, currency: str = "") -> str:
-    """A price with the venue's decimals; ``none`` when no price exists."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(f):
-        return "none"
-    return f"{f:,.{decimals}f} {currency}".strip()
-
-
-GLOSSARY: dict[str, str] = {
-    "wallet balance": "Deposits + realized PnL − fees ± funding. Does not include unrealized PnL.",
-    "equity": "Wallet balance + unrealized PnL of every open position.",
-    "unrealized pnl": "Profit or loss if the position were closed at the mark price: "
-                      "s·q·(mark − entry) for linear contracts.",
-    "mark price": "The fair price the venue uses for PnL, margin and liquidation "
-                  "(not the last trade).",
-    "last price": "The price of the last trade; wicks in it do not liquidate, the mark does.",
-    "notional": "Position value at the mark: quantity × mark (linear).",
-    "initial margin": "Notional ÷ leverage: what opening the position needs.",
-    "maintenance margin": "Notional × maintenance rate − maintenance amount of the position's "
-                          "bracket: the minimum the pool must keep.",
-    "margin balance": "The pool's wallet + uPnL of its positions (cross wallet for cross, "
-                      "isolated margin for an isolated position).",
-    "margin ratio": "Maintenance margin ÷ margin balance of the pool. Liquidation at 100 %.",
-    "available balance": "Cross margin balance − initial margin of cross positions: what can "
-                         "open positions or be moved to an isolated one.",
-    "isolated margin": "The part of the wallet carved out for one isolated position; only it "
-                       "can be lost when that position is liquidated.",
-    "cross wallet": "Wallet balance − every isolated margin: shared by all cross positions.",
-    "liquidation price": "The mark at which the pool's margin balance equals its maintenance "
-                         "margin. In cross it assumes every other mark stays where it is.",
-    "bankruptcy price": "The mark at which the pool's margin balance is zero.",
-    "insurance fund": "Receives what is left of a liquidated pool; pays when a gap takes it "
-                      "below zero.",
-    "funding": "Periodic payment between longs and shorts: s·notional·rate; longs pay when the "
-               "rate is positive.",
-    "leverage": "Sets the initial margin. In cross it does not move the liquidation price; in "
-                "isolated it sets the isolated margin and so does.",
-}
 
 CSS = """
 <style>

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core.decimate import decimate_indices
+from ..core.explain import event_notes
 from ..core.simulation import SimulationResult
 from . import style
 
@@ -120,68 +121,10 @@ def event_steps(result: SimulationResult) -> list[int]:
 def liquidation_events(result: SimulationResult) -> list[EventInfo]:
     """Liquidations and transfers of a single-path result, with a plain-words hover text.
 
-    The trader's loss on a liquidated pool is the engine's realized loss plus the margin it
-    forfeited, minus what the insurance fund paid when the price gapped past bankruptcy
-    (``Event.loss + Event.fee - Event.insurance_payout``, summed over the pool).
+    The words and the losses are :func:`margin_widgets.core.explain.event_notes`.
     """
-    acct = result.account
-    cur = acct.currency
-    events = result.events()
-    cross_loss = sum(e.loss + e.fee - e.insurance_payout for e in events
-                     if e.kind == "liquidation" and e.position is not None
-                     and acct.positions[e.position].mode == "cross")
-    out: list[EventInfo] = []
-    for e in events:
-        if e.kind == "liquidation" and e.position is not None:
-            p = acct.positions[e.position]
-            where = f"#{e.position + 1} {p.symbol} {p.side}"
-            forfeit = acct.venue.liquidation_fee_rate is None
-            if p.mode == "cross":
-                loss = cross_loss
-                text = (f"{where} closed with the cross pool at step {e.step:,} (mark "
-                        f"{style.fmt_price(e.mark, acct.venue.price_decimals)}): the cross pool "
-                        f"lost {style.fmt_money(loss, cur)}")
-                text += (", its whole margin balance" if forfeit else
-                         f", a liquidation fee of {style.fmt_money(e.fee, cur)} included; "
-                         "what remained stays in the wallet")
-            else:
-                loss = e.loss + e.fee - e.insurance_payout
-                text = (f"{where} (isolated) liquidated at step {e.step:,} (mark "
-                        f"{style.fmt_price(e.mark, acct.venue.price_decimals)}): loss "
-                        f"{style.fmt_money(loss, cur)}")
-                text += (", what was left of its isolated margin" if forfeit else
-                         f", a liquidation fee of {style.fmt_money(e.fee, cur)} included; "
-                         "what remained returns to the cross wallet")
-            if e.insurance_payout > 0:
-                text += (f"; the price gapped past bankruptcy and the insurance fund paid "
-                         f"{style.fmt_money(e.insurance_payout, cur)}")
-            out.append(EventInfo(e.step, "liquidation", p.symbol, e.mark, e.position, text,
-                                 loss))
-        elif e.kind == "partial liquidation" and e.position is not None:
-            p = acct.positions[e.position]
-            text = (f"#{e.position + 1} {p.symbol} {p.side} partly liquidated at step "
-                    f"{e.step:,} (mark {style.fmt_price(e.mark, acct.venue.price_decimals)}): "
-                    f"{e.quantity:,.6g} closed at "
-                    f"{'a loss' if e.loss >= 0 else 'a gain'} of "
-                    f"{style.fmt_money(abs(e.loss), cur)}, fee "
-                    f"{style.fmt_money(e.fee, cur)}; the rest stays open with a new "
-                    f"liquidation price")
-            out.append(EventInfo(e.step, "liquidation", p.symbol, e.mark, e.position, text,
-                                 e.loss + e.fee))
-        elif e.kind == "auto-add margin" and e.position is not None:
-            p = acct.positions[e.position]
-            text = (f"auto-add margin #{e.position + 1} {p.symbol} at step {e.step:,}: "
-                    f"{style.fmt_money(e.amount, cur)} moved from the available balance into "
-                    f"the isolated margin, before liquidation")
-            out.append(EventInfo(e.step, "transfer", p.symbol, e.mark, e.position, text))
-        elif e.kind.startswith(("add_margin", "remove_margin", "deposit", "withdraw")):
-            sym = e.symbol or (acct.positions[0].symbol if acct.positions else "")
-            verb = e.kind.replace("_", " ")
-            target = f" #{e.position + 1} {e.symbol}" if e.position is not None else ""
-            text = (f"{verb}{target} at step {e.step:,}: {style.fmt_money(e.amount, cur)} "
-                    f"({e.note})")
-            out.append(EventInfo(e.step, "transfer", sym, e.mark, e.position, text))
-    return out
+    return [EventInfo(n.step, n.kind, n.symbol, n.price, n.position, n.text, n.loss)
+            for n in event_notes(result)]
 
 
 def _pools(result: SimulationResult) -> tuple[list[PoolInfo], list[int]]:

@@ -64,6 +64,42 @@ def as_number(value: object, what: str) -> float:
     return v
 
 
+def finite_number(value: object, what: str) -> float:
+    """``value`` as a finite float of any sign (no bools, text, NaN or infinities).
+
+    >>> finite_number(-2, "drift")
+    -2.0
+    >>> finite_number(float("inf"), "drift")
+    Traceback (most recent call last):
+    ...
+    margin_widgets.core.errors.MarginInputError: drift must be a finite number, got inf
+    """
+    import numbers
+
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value != value:
+        raise MarginInputError(f"{what} must be a finite number, got NaN")
+    v = as_number(value, what)
+    if v in (float("inf"), float("-inf")):
+        raise MarginInputError(f"{what} must be a finite number, got {v:g}")
+    return v
+
+
+def in_range(value: object, what: str, low: float, high: float) -> float:
+    """``value`` as a finite float in the closed interval ``[low, high]``.
+
+    >>> in_range(0.5, "recovery", 0, 1)
+    0.5
+    >>> in_range(2, "recovery", 0, 1)
+    Traceback (most recent call last):
+    ...
+    margin_widgets.core.errors.MarginInputError: recovery must be between 0 and 1, got 2
+    """
+    v = finite_number(value, what)
+    if not low <= v <= high:
+        raise MarginInputError(f"{what} must be between {low:g} and {high:g}, got {v:g}")
+    return v
+
+
 def positive_finite(value: object, what: str, upper: float | None = None) -> float:
     """Return ``value`` as a float, or raise if it is not a finite positive number."""
     v = as_number(value, what)
@@ -84,8 +120,22 @@ def nonnegative_finite(value: object, what: str, upper: float | None = None) -> 
     return v
 
 
-def whole_number(value: object, what: str, lo: int = 0) -> int:
-    """``value`` as an int (no bools, no fractions, no text), at least ``lo``."""
+def whole_number(value: object, what: str, lo: int = 0, hi: int | None = None) -> int:
+    """``value`` as an int (no bools, no fractions, no text), at least ``lo``, at most ``hi``.
+
+    A float with no fraction (``10.0``, also a numpy float) is that whole number.
+
+    >>> whole_number(10.0, "steps", 2, 1_000_000)
+    10
+    >>> whole_number(1000, "steps", 2, 100)
+    Traceback (most recent call last):
+    ...
+    margin_widgets.core.errors.MarginInputError: steps must be between 2 and 100, got 1000
+    >>> whole_number(1.5, "steps")
+    Traceback (most recent call last):
+    ...
+    margin_widgets.core.errors.MarginInputError: steps must be a whole number, got 1.5
+    """
     import numbers
 
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -95,6 +145,8 @@ def whole_number(value: object, what: str, lo: int = 0) -> int:
         else:
             raise MarginInputError(f"{what} must be a whole number, got {shown(value)}")
     v = int(value)
+    if hi is not None and not lo <= v <= hi:
+        raise MarginInputError(f"{what} must be between {lo:,} and {hi:,}, got {v}")
     if v < lo:
         raise MarginInputError(f"{what} must be at least {lo}, got {v}")
     return v

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .venue import base_asset
+from .formatting import fmt_money, fmt_price
+from .venue import Venue, base_asset
 
 if TYPE_CHECKING:  # pragma: no cover
     from .account import Account, Marks
+    from .simulation import SimulationResult
 
-__all__ = ["Term", "Explanation", "explain_liquidation"]
+__all__ = ["Term", "Explanation", "explain_liquidation", "EventNote", "event_notes",
+           "VenueRatio", "venue_margin_ratio"]
 
 
 @dataclass(frozen=True)
@@ -282,3 +285,138 @@ def explain_liquidation(acct: Account, i: int, marks: Marks) -> Explanation:
         bankruptcy_price=bankrupt, currency=cur, formula=formula, substituted=sub,
         terms=terms, brackets=brackets, notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# What happened along a path, in words
+
+
+@dataclass(frozen=True)
+class EventNote:
+    """One event of a single-path result in plain words, with the trader's loss.
+
+    ``kind`` is ``"liquidation"`` (a full or partial liquidation) or ``"transfer"`` (margin
+    moved, deposits, withdrawals, automatic top-ups); ``price`` is the mark at the event.
+    """
+
+    step: int
+    kind: str
+    symbol: str
+    price: float
+    position: int | None
+    text: str
+    loss: float = 0.0
+
+
+def event_notes(result: SimulationResult) -> list[EventNote]:
+    """Liquidations and transfers of a single-path result, each with a plain-words text.
+
+    The trader's loss on a liquidated pool is the engine's realized loss plus the margin it
+    forfeited, minus what the insurance fund paid when the price gapped past bankruptcy
+    (``Event.loss + Event.fee - Event.insurance_payout``, summed over the pool). What happens
+    to the rest of the margin is the venue's rule, read from its data: with no
+    ``liquidation_fee_rate`` it is forfeited, with one the venue charges that fee and the
+    trader keeps the rest.
+    """
+    acct = result.account
+    venue = acct.venue
+    cur = acct.currency
+
+    def money(v: float) -> str:
+        return fmt_money(v, cur, venue=venue)
+
+    def price(v: float) -> str:
+        return fmt_price(v, venue=venue)
+
+    events = result.events()
+    cross_loss = sum(e.loss + e.fee - e.insurance_payout for e in events
+                     if e.kind == "liquidation" and e.position is not None
+                     and acct.positions[e.position].mode == "cross")
+    forfeit = venue.liquidation_fee_rate is None
+    out: list[EventNote] = []
+    for e in events:
+        if e.kind == "liquidation" and e.position is not None:
+            p = acct.positions[e.position]
+            where = f"#{e.position + 1} {p.symbol} {p.side}"
+            if p.mode == "cross":
+                loss = cross_loss
+                text = (f"{where} closed with the cross pool at step {e.step:,} (mark "
+                        f"{price(e.mark)}): the cross pool lost {money(loss)}")
+                text += (", its whole margin balance" if forfeit else
+                         f", a liquidation fee of {money(e.fee)} included; "
+                         "what remained stays in the wallet")
+            else:
+                loss = e.loss + e.fee - e.insurance_payout
+                text = (f"{where} (isolated) liquidated at step {e.step:,} (mark "
+                        f"{price(e.mark)}): loss {money(loss)}")
+                text += (", what was left of its isolated margin" if forfeit else
+                         f", a liquidation fee of {money(e.fee)} included; "
+                         "what remained returns to the cross wallet")
+            if e.insurance_payout > 0:
+                text += (f"; the price gapped past bankruptcy and the insurance fund paid "
+                         f"{money(e.insurance_payout)}")
+            out.append(EventNote(e.step, "liquidation", p.symbol, e.mark, e.position, text,
+                                 loss))
+        elif e.kind == "partial liquidation" and e.position is not None:
+            p = acct.positions[e.position]
+            text = (f"#{e.position + 1} {p.symbol} {p.side} partly liquidated at step "
+                    f"{e.step:,} (mark {price(e.mark)}): {e.quantity:,.6g} closed at "
+                    f"{'a loss' if e.loss >= 0 else 'a gain'} of {money(abs(e.loss))}, fee "
+                    f"{money(e.fee)}; the rest stays open with a new liquidation price")
+            out.append(EventNote(e.step, "liquidation", p.symbol, e.mark, e.position, text,
+                                 e.loss + e.fee))
+        elif e.kind == "auto-add margin" and e.position is not None:
+            p = acct.positions[e.position]
+            text = (f"auto-add margin #{e.position + 1} {p.symbol} at step {e.step:,}: "
+                    f"{money(e.amount)} moved from the available balance into the isolated "
+                    "margin, before liquidation")
+            out.append(EventNote(e.step, "transfer", p.symbol, e.mark, e.position, text))
+        elif e.kind.startswith(("add_margin", "remove_margin", "deposit", "withdraw")):
+            sym = e.symbol or (acct.positions[0].symbol if acct.positions else "")
+            verb = e.kind.replace("_", " ")
+            target = f" #{e.position + 1} {e.symbol}" if e.position is not None else ""
+            text = f"{verb}{target} at step {e.step:,}: {money(e.amount)} ({e.note})"
+            out.append(EventNote(e.step, "transfer", sym, e.mark, e.position, text))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The margin ratio as a venue prints it
+
+
+@dataclass(frozen=True)
+class VenueRatio:
+    """A venue's own way of printing the margin ratio: a label, its definition, its value."""
+
+    label: str
+    definition: str
+    value: float
+
+
+def venue_margin_ratio(venue: Venue, ratio: float) -> VenueRatio | None:
+    """The kit's margin ratio (MM ÷ margin balance) as ``venue`` prints it, if it differs.
+
+    From :attr:`Venue.margin_ratio_style`: ``"mm/equity"`` is the kit's own ratio (``None``:
+    nothing more to show); ``"equity/mm"`` prints the reciprocal, margin balance ÷
+    maintenance margin, liquidated when it falls to 100 %; ``"equity vs mm"`` compares the
+    two amounts and prints no ratio (``None``).
+
+    >>> from margin_widgets.core import venues
+    >>> r = venue_margin_ratio(venues["okx_linear"], 0.25)
+    >>> r.label, r.value
+    ('Margin ratio as OKX USDT swap prints it', 4.0)
+    >>> venue_margin_ratio(venues["binance_usdm"], 0.25) is None
+    True
+    >>> venue_margin_ratio(venues["okx_linear"], 0.0).value
+    nan
+    """
+    if venue.margin_ratio_style != "equity/mm":
+        return None
+    r = float(ratio)
+    value = 1.0 / r if np.isfinite(r) and r > 0 else float("nan")
+    return VenueRatio(
+        label=f"Margin ratio as {venue.name} prints it",
+        definition=(f"How {venue.name} prints it: margin balance ÷ maintenance margin, the "
+                    "reciprocal of the kit's ratio. Liquidation when it falls to 100 %."),
+        value=value)
+

@@ -31,6 +31,7 @@ import numpy as np
 
 from .account import Account
 from .errors import MarginInputError
+from .formatting import fmt_money
 
 __all__ = ["OrderRefused", "Refusal", "opening_refusal", "check_opening", "mode_needs",
            "mode_refusals", "check_both_modes",
@@ -61,7 +62,7 @@ class OrderRefused(MarginInputError):
 
 
 def _money(v: float, cur: str) -> str:
-    return f"{v:,.{6 if cur in ('BTC', 'ETH') else 2}f} {cur}"
+    return fmt_money(v, cur)
 
 
 def _entry_marks(account: Account) -> dict[str, float]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
 import zlib
 from collections.abc import Mapping
@@ -35,7 +34,7 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from .account import Account
-from .errors import MarginInputError, shown
+from .errors import MarginInputError, finite_number, shown, whole_number
 from .position import Position
 from .simulation import SimulationResult, TransferEvent, compare_modes, simulate
 from .venue import venues
@@ -124,12 +123,8 @@ GENERATORS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def _num(v: Any, what: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise MarginInputError(f"{what} must be a number, got {shown(v)}")
-    f = float(v)
-    if not math.isfinite(f):
-        raise MarginInputError(f"{what} must be a finite number, got {shown(v)}")
-    return f
+    """``v`` as a finite float (:func:`errors.finite_number`)."""
+    return finite_number(v, what)
 
 
 @dataclass(frozen=True)
@@ -170,9 +165,7 @@ class PathSpec:
                 clean[k] = _num(v, f"path parameter {k}")
         object.__setattr__(self, "params", clean)
         if self.seed is not None:
-            if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-                raise MarginInputError(
-                    f"a seed must be a non-negative integer, got {shown(self.seed)}")
+            object.__setattr__(self, "seed", whole_number(self.seed, "a seed", 0))
 
     @staticmethod
     def _list(k: str, v: Any) -> tuple[Any, ...]:
@@ -249,12 +242,8 @@ class Scenario:
         if self.venue not in venues:
             raise MarginInputError(f"unknown venue {shown(self.venue)}; presets are: "
                                    f"{', '.join(venues)}")
-        steps = self.steps
-        if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
-            raise MarginInputError(f"steps must be a whole number, got {shown(steps)}")
-        if not 2 <= int(steps) <= MAX_STEPS:
-            raise MarginInputError(f"steps must be between 2 and {MAX_STEPS:,}, got {steps}")
-        object.__setattr__(self, "steps", int(steps))
+        steps = whole_number(self.steps, "steps", 2, MAX_STEPS)
+        object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "positions", tuple(self.positions))
         if len(self.positions) > MAX_POSITIONS:
             raise MarginInputError(f"at most {MAX_POSITIONS} positions")
@@ -265,9 +254,9 @@ class Scenario:
         _num(self.funding_rate, "funding rate")
         if abs(self.funding_rate) > 0.05:
             raise MarginInputError("a funding rate above 5 % per interval is not realistic")
-        if self.funding_every is not None and (not isinstance(self.funding_every, int)
-                                               or self.funding_every < 1):
-            raise MarginInputError("funding_every must be a positive whole number of steps")
+        if self.funding_every is not None:
+            object.__setattr__(self, "funding_every", whole_number(
+                self.funding_every, "funding_every (a whole number of steps)", 1))
         for sym in {p.symbol for p in self.positions}:
             if sym not in self.paths:
                 raise MarginInputError(f"no price path for {sym}")

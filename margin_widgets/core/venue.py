@@ -83,8 +83,23 @@ class Venue:
         Currency of a linear venue's margin ("USDT", "USDC"). Inverse venues use the coin.
     price_decimals : int
         Decimals shown for prices.
-    margin_ratio_style : {"mm/equity", "equity/mm"}
-        How the venue prints its margin ratio (the kit always computes MM / equity).
+    quote_decimals : int
+        Decimals shown for an amount in the quote currency (2: cents of USDT, USDC, USD).
+    coin_decimals : int
+        Decimals shown for an amount in the coin, the margin currency of an inverse venue
+        (8: one satoshi of BTC).
+    inverse_contract_usd : mapping of str to float
+        Face value in USD of one inverse contract, by base asset (``"*"``: any other coin).
+        Linear venues ignore it (their size is in the coin). The default is Binance COIN-M's:
+        100 USD for BTC, 10 USD for other coins (Binance COIN-M contract specifications, as
+        cited in the ``binance_coinm`` preset's source).
+    older_tables_of : str
+        Preset key of the same venue with newer tables, when this preset keeps an older
+        edition of them ("" otherwise); the venue comparison then shows what the stale table
+        changes.
+    margin_ratio_style : {"mm/equity", "equity/mm", "equity vs mm"}
+        How the venue prints its margin ratio (the kit always computes MM / equity; see
+        :func:`margin_widgets.core.explain.venue_margin_ratio`).
     source, as_of : str
         Where the rules and tables come from, and their date.
     key : str
@@ -105,6 +120,11 @@ class Venue:
     partial_liquidation: PartialLiquidation | None = None
     quote_currency: str = "USDT"
     price_decimals: int = 2
+    quote_decimals: int = 2
+    coin_decimals: int = 8
+    inverse_contract_usd: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"BTC": 100.0, "*": 10.0}))
+    older_tables_of: str = ""
     margin_ratio_style: str = "mm/equity"
     source: str = ""
     as_of: str = ""
@@ -112,16 +132,25 @@ class Venue:
     notes: str = ""
 
     def __post_init__(self) -> None:
-        for what in ("name", "quote_currency", "source", "as_of", "key", "notes"):
+        for what in ("name", "quote_currency", "source", "as_of", "key", "notes",
+                     "older_tables_of"):
             if not isinstance(getattr(self, what), str):
                 raise MarginInputError(f"a venue's {what.replace('_', ' ')} must be text, got "
                                        f"{getattr(self, what)!r}")
         if not self.name.strip():
             raise MarginInputError("a venue needs a name")
         positive_finite(self.funding_interval_hours, "funding interval (hours)", 24 * 365)
-        d = self.price_decimals
-        if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 12:
-            raise MarginInputError(f"price_decimals must be a whole number from 0 to 12, got {d!r}")
+        for what in ("price_decimals", "quote_decimals", "coin_decimals"):
+            d = getattr(self, what)
+            if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 12:
+                raise MarginInputError(f"{what} must be a whole number from 0 to 12, got {d!r}")
+        sizes = self.inverse_contract_usd
+        if not isinstance(sizes, Mapping) or "*" not in sizes:
+            raise MarginInputError("inverse_contract_usd must map coins to a face value in USD, "
+                                   "with a default under '*'")
+        object.__setattr__(self, "inverse_contract_usd", MappingProxyType({
+            str(k): positive_finite(v, f"contract face value for {k!r} (USD)", 1e9)
+            for k, v in sizes.items()}))
         if self.margin_ratio_style not in ("mm/equity", "equity/mm", "equity vs mm"):
             raise MarginInputError("margin_ratio_style must be 'mm/equity', 'equity/mm' or "
                                    f"'equity vs mm', got {self.margin_ratio_style!r}")
@@ -300,7 +329,8 @@ _PRESETS: dict[str, Venue] = {
         tiers={"BTCUSDT": _BINANCE_BTCUSDT_2022, "ETHUSDT": _BINANCE_ETHUSDT_2022},
         taker_fee=0.0004, maker_fee=0.0002, funding_interval_hours=8,
         quote_currency="USDT", source=_FREQTRADE_2022, as_of="2022-02-16",
-        key="binance_usdm_2022", partial_liquidation=PartialLiquidation("tier_step_down"),
+        key="binance_usdm_2022", older_tables_of="binance_usdm",
+        partial_liquidation=PartialLiquidation("tier_step_down"),
         notes="The same venue with its 2022 brackets: compare to see why stale tables mislead. "
               + _BINANCE_LIQ,
     ),

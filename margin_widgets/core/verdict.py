@@ -42,6 +42,7 @@ import numpy as np
 
 from .account import Account
 from .errors import MarginInputError
+from .formatting import fmt_money
 from .simulation import SimulationResult, TransferEvent, _as_event, compare_modes, simulate
 
 __all__ = ["Sense", "Reason", "Verdict", "verdict", "first_liquidation", "worst_loss",
@@ -54,12 +55,8 @@ MODES = ("cross", "isolated")
 
 
 def money(v: float, currency: str) -> str:
-    """``1,234.50 USDT`` (coins with 6 decimals)."""
-    dec = 6 if currency in ("BTC", "ETH") else 2
-    s = f"{v:,.{dec}f}"
-    if s.startswith("-") and float(s.replace(",", "")) == 0:
-        s = s[1:]
-    return f"{s} {currency}"
+    """``1,234.50 USDT`` (:func:`margin_widgets.core.formatting.fmt_money`)."""
+    return fmt_money(v, currency)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ..charts import style
 from ..charts.shared import shared_layout, shared_model, shared_style
 from ..core import simulation as _simulation
 from ..core.account import Account
+from ..core.edits import account_at, marks_at
 from ..core.errors import MarginInputError
 from ..core.scenario import PathSpec, Scenario
 from ..core.simulation import SimulationResult
@@ -246,65 +247,6 @@ class EditContext:
 
 
 Edit = Callable[[EditContext], Scenario]
-
-
-def marks_at(result: SimulationResult, step: int) -> dict[str, float]:
-    """Mark price of every symbol at ``step`` of a single-path result."""
-    return {s: float(np.asarray(m)[step]) for s, m in result.marks.items()}
-
-
-def account_at(result: SimulationResult, step: int) -> tuple[Account, list[int]]:
-    """The account as it stands at ``step``: its open positions, wallet and margins.
-
-    The wallet of the returned account is the cross wallet the liquidation engine saw at
-    ``step`` (after fees, funding and transfers up to that step) plus the isolated margins of
-    the positions still open; closed positions are left out. So ``account_at(...)[0]
-    .liquidation_price(j, marks_at(result, step))`` equals the engine's
-    ``result.liquidation_price[i, step]`` for ``i = index[j]``.
-
-    Returns
-    -------
-    account : Account
-    index : list of int
-        Original position index of each position of ``account``.
-
-    Raises
-    ------
-    MarginInputError
-        If no position is open at ``step``, or the pools are already empty.
-    """
-    if not result.single:
-        raise MarginInputError("pick one path of a Monte Carlo result first")
-    acct = result.account
-    T = result.steps
-    if not 0 <= step < T:
-        raise MarginInputError(f"step {step} is outside the path (0..{T - 1})")
-    liq = np.asarray(result.liquidated_at)
-    open_idx = [i for i in range(len(acct.positions)) if liq[i] < 0 or step <= liq[i]]
-    if not open_idx:
-        raise MarginInputError(f"every position is already closed at step {step:,}")
-    cross_open = [i for i in open_idx if acct.positions[i].mode == "cross"]
-    if cross_open:
-        cw = float(result.margin_balance[step]) - float(
-            np.sum(result.unrealized_pnl[cross_open, step]))
-    else:
-        cw = float(result.cross_wallet[step])
-    positions = []
-    iso_total = 0.0
-    for i in open_idx:
-        p = acct.positions[i]
-        if p.mode == "isolated":
-            m = float(result.isolated_margin[i, step])
-            iso_total += m
-            if m <= 0:
-                raise MarginInputError(
-                    f"position #{i + 1} has no isolated margin left at step {step:,}")
-            p = p.with_(isolated_margin=m)
-        positions.append(p)
-    wallet = cw + iso_total
-    if not wallet > 0 or cw < -1e-9:
-        raise MarginInputError(f"the cross wallet is empty at step {step:,}")
-    return Account(acct.venue, wallet, positions), open_idx
 
 
 class PathCache:

@@ -30,6 +30,8 @@ import numpy as np
 from ..charts import style
 from ..charts.figures import nice_ticks, save_png_button
 from ..core import Account, Position, Venue, base_asset, venues
+from ..core.contracts import contract_size_for, default_symbol
+from ..core.contracts import initial_margin as _initial_margin
 from ..core.errors import MarginInputError, positive_finite
 from ..core.orders import check_opening
 from .base import Dashboard, definition, info_html
@@ -40,24 +42,6 @@ __all__ = ["LiquidationCalculator", "CalculatorResult", "LevelsChart", "contract
 MARK_TEXT = "var(--jp-ui-font-color2, #555555)"
 LEVERAGE_CAP = 125
 """Slider ceiling where a venue's table sets no maximum leverage."""
-
-
-def contract_size_for(venue: Venue, symbol: str) -> float:
-    """Face value of one contract: 1 for linear contracts; 100 USD (BTC) or 10 USD (inverse)."""
-    if venue.contract != "inverse":
-        return 1.0
-    return 100.0 if base_asset(symbol) == "BTC" else 10.0
-
-
-def default_symbol(venue: Venue, like: str = "BTC") -> str:
-    """A symbol the venue knows for the coin ``like`` (its own spelling when it has one)."""
-    base = base_asset(like)
-    for s in venue.symbols():
-        if base_asset(s) == base:
-            return s
-    if venue.contract == "inverse":
-        return f"{base}USD"
-    return f"{base}{venue.quote_currency}" if venue.quote_currency != "USD" else f"{base}USD"
 
 
 @dataclass(frozen=True)
@@ -484,8 +468,7 @@ class LiquidationCalculator(Dashboard):
         mode = self.mode_toggle.value
         pos = Position(symbol, self.side_toggle.value, q, ep, lev, mode, contract_size=cs)
         if mode == "isolated":
-            im = Account(v, 1e18, [pos]).initial_margin({symbol: ep})[0] \
-                if self.margin_from_leverage.value else None
+            im = _initial_margin(v, pos, ep) if self.margin_from_leverage.value else None
             margin = float(im) if im is not None else positive_finite(
                 self.margin_input.value, "isolated margin")
             pos = pos.with_(isolated_margin=margin)

@@ -14,7 +14,7 @@ so are reachable with the keyboard (Tab, arrows, Enter).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,13 +43,13 @@ from ipywidgets import (
 from ..charts import style
 from ..charts.figures import assign
 from ..charts.shared import LeanLayout, shared_layout, shared_style
+from ..core import edits as _edits
 from ..core import paths as core_paths
+from ..core.edits import rescale_paths, shock_spec
 from ..core.errors import MarginInputError
-from ..core.position import Position
 from ..core.scenario import MAX_STEPS, PRESETS, PathSpec, Scenario
-from ..core.simulation import TransferEvent
 from ..core.venue import venues
-from .base import EditContext, account_at, account_of, definition, info_html, marks_at
+from .base import EditContext, account_of, definition, info_html
 from .markup import esc, user_text
 
 __all__ = [
@@ -221,84 +221,20 @@ class AccountControls(HBox, _Control):
 # ---------------------------------------------------------------------------------------------
 
 
-def _without_position(scenario: Scenario, i: int) -> Scenario:
-    positions = tuple(p for j, p in enumerate(scenario.positions) if j != i)
-    events = tuple(
-        e if e.position is None or e.position < i else
-        TransferEvent(e.step, e.kind, e.amount, e.position - 1)
-        for e in scenario.events if e.position != i)
-    return scenario.replace(positions=positions, events=events)
-
-
-def _drop_cross_events(positions: Sequence[Position],
-                       events: Sequence[TransferEvent]) -> tuple[TransferEvent, ...]:
-    """Margin transfers only apply to isolated positions: drop those aimed at cross ones."""
-    return tuple(e for e in events if e.position is None
-                 or (e.position < len(positions) and positions[e.position].mode == "isolated"))
-
-
-def _with_position(scenario: Scenario, i: int, **changes: Any) -> Scenario:
-    positions = list(scenario.positions)
-    if not 0 <= i < len(positions):
-        raise MarginInputError(f"there is no position #{i + 1}")
-    new = positions[i].with_(**changes)
-    if new.mode == "isolated" and (
-            ("mode" in changes and positions[i].mode != "isolated") or "leverage" in changes):
-        # an isolated position's margin follows its leverage (initial margin) until it is
-        # typed in or moved with the +/- buttons
-        new = new.with_(isolated_margin=None)
-    positions[i] = new
-    paths = dict(scenario.paths)
-    if new.symbol not in paths:
-        # a new symbol starts with a flat path at its entry price; draw it in the path editor
-        paths[new.symbol] = PathSpec("constant", {"price": new.entry_price})
-    return scenario.replace(positions=tuple(positions), paths=paths,
-                            events=_drop_cross_events(positions, scenario.events))
+# The edits themselves are pure functions of a scenario, in margin_widgets.core.edits.
+_without_position = _edits.without_position
+_drop_cross_events = _edits.drop_cross_events
+_with_position = _edits.with_position
 
 
 def margin_transfer_edit(i: int, amount: float, remove: bool) -> Callable[[EditContext], Scenario]:
     """An edit that adds (or removes) isolated margin at the scrubbed step.
 
-    At step 0 the starting isolated margin changes (``Account.add_margin`` /
-    ``remove_margin`` at the step-0 marks). Later, the engine checks the move with the
-    account as it stands at that step (:func:`account_at`) and the move is scheduled as a
-    :class:`TransferEvent` at that step, so the liquidation price visibly moves there. Any
-    refusal raises the engine's own reason.
+    :func:`margin_widgets.core.edits.transfer_margin` with the scenario, result and step the
+    edit sees.
     """
     def edit(ctx: EditContext) -> Scenario:
-        scen = ctx.scenario
-        if not 0 <= i < len(scen.positions):
-            raise MarginInputError(f"there is no position #{i + 1}")
-        if scen.positions[i].mode != "isolated":
-            raise MarginInputError(
-                f"position #{i + 1} ({scen.positions[i].symbol}) is in cross mode: only an "
-                "isolated position has its own margin to add to or remove from")
-        res = ctx.result
-        step = ctx.step
-        usable = res is not None and res.single and res.account.positions == scen.positions \
-            and res.steps == scen.steps
-        if not usable or step == 0:
-            acct = scen.account()
-            marks = (marks_at(res, 0) if usable and res is not None
-                     else {s: float(v[0]) for s, v in scen.mark_paths().items()})
-            new = (acct.remove_margin(i, amount, marks) if remove
-                   else acct.add_margin(i, amount, marks))
-            return scen.replace(positions=new.positions)
-        assert res is not None
-        acct, index = account_at(res, step)
-        if i not in index:
-            k = int(np.asarray(res.liquidated_at)[i])
-            raise MarginInputError(
-                f"position #{i + 1} was liquidated at step {k:,}; scrub back before it to move "
-                "margin")
-        j = index.index(i)
-        marks = marks_at(res, step)
-        if remove:
-            acct.remove_margin(j, amount, marks)
-        else:
-            acct.add_margin(j, amount, marks)
-        ev = TransferEvent(step, "remove_margin" if remove else "add_margin", amount, i)
-        return scen.replace(events=(*scen.events, ev))
+        return _edits.transfer_margin(ctx.scenario, i, amount, remove, ctx.result, ctx.step)
     return edit
 
 
@@ -489,22 +425,7 @@ class PositionsEditor(VBox, _Control):
 
     @staticmethod
     def _add_edit(ctx: EditContext) -> Scenario:
-        scen = ctx.scenario
-        sym = scen.positions[0].symbol if scen.positions else "BTCUSDT"
-        if ctx.result is not None and sym in ctx.result.marks:
-            price = float(np.asarray(ctx.result.marks[sym])[0])
-        elif sym in scen.paths:
-            price = float(scen.paths[sym].build(scen.steps)[0])
-        else:
-            price = 60_000.0
-        venue = venues[scen.venue]
-        qty = float(f"{1_000.0 / price:.3g}")  # about 1,000 of notional
-        max_lev = float(venue.tiers_for(sym).max_leverage(qty * price))
-        pos = Position(sym, "long", qty, price, min(10.0, max_lev), "cross")
-        paths = dict(scen.paths)
-        if sym not in paths:
-            paths[sym] = PathSpec("constant", {"price": price})
-        return scen.replace(positions=(*scen.positions, pos), paths=paths)
+        return _edits.with_new_position(ctx.scenario, ctx.result)
 
     @property
     def leverage_sliders(self) -> list[FloatSlider]:
@@ -596,59 +517,6 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 _SEEDED = ("gbm", "jumps")
 _INT_PARAMS = ("at", "recovery_steps")
-
-
-def rescale_paths(paths: dict[str, PathSpec], old_steps: int,
-                  new_steps: int) -> dict[str, PathSpec]:
-    """Stretch step-based recipes (drawn points, shock step) to a new number of steps."""
-    if old_steps == new_steps:
-        return dict(paths)
-    f = (new_steps - 1) / max(1, old_steps - 1)
-    out = {}
-    for sym, spec in paths.items():
-        if spec.generator == "piecewise":
-            seen: dict[int, float] = {}
-            for x, y in spec.params.get("points", ()):
-                seen.setdefault(min(new_steps - 1, int(round(x * f))), y)
-            pts = [[x, y] for x, y in sorted(seen.items())]
-            spec = PathSpec("piecewise", {"points": pts}, spec.seed)
-        elif spec.generator == "shock":
-            p = dict(spec.params)
-            if "at" in p:
-                p["at"] = min(new_steps - 1, int(round(p["at"] * f)))
-            if "recovery_steps" in p:
-                p["recovery_steps"] = int(round(p["recovery_steps"] * f))
-            spec = PathSpec("shock", p, spec.seed)
-        out[sym] = spec
-    return out
-
-
-def shock_spec(spec: PathSpec, path: np.ndarray, at: int, size: float = -0.2) -> PathSpec:
-    """The recipe ``spec`` with a sudden move of ``size`` at step ``at`` that persists.
-
-    A drawn (or straight) path stays drawable: its control points after ``at`` move by the
-    same factor and two points pin the jump. Other paths become data (the shocked prices).
-    """
-    T = path.shape[-1]
-    at = int(min(max(1, at), T - 1))
-    factor = 1.0 + size
-    if spec.generator in ("piecewise", "linear", "constant"):
-        if spec.generator == "piecewise":
-            pts = [(int(round(x)), float(y)) for x, y in spec.params.get("points", ())]
-        else:
-            pts = [(0, float(path[0])), (T - 1, float(path[-1]))]
-        xs = np.array([p[0] for p in pts], dtype=float)
-        ys = np.array([p[1] for p in pts], dtype=float)
-        order = np.argsort(xs)
-        xs, ys = xs[order], ys[order]
-        before = [(x, y) for x, y in zip(xs, ys, strict=True) if x < at - 1]
-        after = [(x, y * factor) for x, y in zip(xs, ys, strict=True) if x > at]
-        pin = [(at - 1, float(np.interp(at - 1, xs, ys))),
-               (at, float(np.interp(at, xs, ys)) * factor)]
-        new = [[float(x), float(y)] for x, y in [*before, *pin, *after]]
-        return PathSpec("piecewise", {"points": new})
-    shocked = core_paths.shock(None, None, at=at, size=size, base=path)
-    return PathSpec("data", {"prices": shocked.tolist()})
 
 
 class _LazyFields(dict[str, Any]):

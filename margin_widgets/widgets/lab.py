@@ -23,6 +23,7 @@ from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
 from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..charts.views import ResultView, result_view
 from ..core import paths as core_paths
+from ..core.edits import with_mode
 from ..core.errors import MarginInputError
 from ..core.scenario import PRESETS, Scenario
 from ..core.simulation import SimulationResult
@@ -33,7 +34,6 @@ from .controls import (
     PositionsEditor,
     ScenarioPicker,
     TimeScrubber,
-    _drop_cross_events,
 )
 from .numbers import NumbersPanel
 
@@ -55,16 +55,9 @@ def default_lab_scenario() -> Scenario:
 
 
 def mode_edit(mode: str) -> Any:
-    """An edit that puts every position in ``mode`` (``Account.with_mode`` semantics)."""
+    """An edit that puts every position in ``mode`` (:func:`core.edits.with_mode`)."""
     def edit(ctx: EditContext) -> Scenario:
-        old = ctx.scenario.positions
-        positions = tuple(
-            # a position that becomes isolated gets its initial margin, as with_mode gives
-            # it; left unset, it keeps following the leverage slider
-            p.with_(isolated_margin=None) if p.mode == "isolated" and o.mode == "cross" else p
-            for p, o in zip(ctx.scenario.account().with_mode(mode).positions, old, strict=True))
-        return ctx.scenario.replace(positions=positions,
-                                    events=_drop_cross_events(positions, ctx.scenario.events))
+        return with_mode(ctx.scenario, mode)
     return edit
 
 

@@ -22,14 +22,12 @@ from ipywidgets import HTML, Dropdown, HBox, ToggleButton, VBox
 from ..charts import style
 from ..charts.shared import LeanLayout, shared_layout, shared_style
 from ..core.errors import MarginInputError
+from ..core.explain import venue_margin_ratio
 from ..core.simulation import SimulationResult, attribute
 from .base import account_at, definition, info_html, log, marks_at
 from .markup import esc
 
 __all__ = ["NumbersPanel"]
-
-OKX_NOTE = ("How OKX, Gate and Phemex print it: margin balance ÷ maintenance margin, the "
-            "reciprocal of the kit's ratio. Liquidation when it falls to 100 %.")
 
 
 def _label(text: str, definition_text: str) -> str:
@@ -154,10 +152,10 @@ class NumbersPanel(VBox):
             _row("Margin ratio (cross pool)", v["margin ratio"], "margin ratio",
                  "mw-liq" if has_cross and ratio >= 0.8 else ""),
         ]
-        if venue.margin_ratio_style == "equity/mm" and has_cross:
-            okx = 1.0 / ratio if np.isfinite(ratio) and ratio > 0 else float("nan")
-            v["margin ratio, equity ÷ MM"] = style.fmt_pct(okx)
-            rows.append(f"<tr><td>{_label(f'Margin ratio as {venue.name} prints it', OKX_NOTE)}"
+        printed = venue_margin_ratio(venue, ratio) if has_cross else None
+        if printed is not None:
+            v["margin ratio, equity ÷ MM"] = style.fmt_pct(printed.value)
+            rows.append(f"<tr><td>{_label(printed.label, printed.definition)}"
                         f"</td><td class='mw-v'>{esc(v['margin ratio, equity ÷ MM'])}"
                         "</td></tr>")
         rows.append(_row("Available balance", v["available balance"]))

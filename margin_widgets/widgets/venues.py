@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote
 
@@ -37,10 +36,12 @@ import numpy as np
 
 from ..charts import style
 from ..charts.figures import nice_ticks, save_png_button
-from ..core import Account, Position, RiskTiers, Venue, venues
+from ..core import Position, RiskTiers, Venue, venues
+from ..core.contracts import contract_size_for
+from ..core.contracts import initial_margin as _initial_margin
 from ..core.errors import MarginInputError, positive_finite
+from ..core.venue_compare import VenueRow, compare_venues
 from .base import Dashboard, definition, info_html
-from .calculator import contract_size_for, default_symbol
 from .markup import esc
 
 __all__ = ["VenueComparison", "VenueRow", "VenueChart", "compare_venues", "initial_margin",
@@ -54,193 +55,14 @@ SAME = "same"
 OWN = "own"
 
 
-@dataclass(frozen=True)
-class VenueRow:
-    """One venue's numbers for the compared position.
-
-    Prices are in the quote currency (USD for inverse venues); ``maintenance_margin`` and
-    ``margin`` are in ``currency`` (the coin for inverse venues).
-    """
-
-    key: str
-    name: str
-    contract: str
-    mm_basis: str
-    fee_in_mm: float
-    mmr: float
-    cum: float
-    bracket: int
-    brackets: int
-    maintenance_margin: float
-    liquidation_price: float
-    distance: float
-    currency: str
-    price_unit: str
-    margin: float
-    quantity: float
-    symbol: str
-    why: str
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-
 def initial_margin(quantity: float, entry_price: float, leverage: float) -> float:
-    """Initial margin of a linear position at entry, asked of the engine.
+    """Initial margin of a linear position at entry (:func:`core.contracts.initial_margin`).
 
     >>> initial_margin(1, 20_000, 50)
     400.0
     """
-    probe = Venue("initial margin", tiers=RiskTiers.flat(0.0))
     pos = Position("BTCUSDT", "long", quantity, entry_price, leverage)
-    return float(Account(probe, 1e18, [pos]).initial_margin({"BTCUSDT": entry_price})[0])
-
-
-def _venue_for(key: str, same_mmr: float | None) -> Venue:
-    v = venues[key]
-    if same_mmr is None:
-        return v
-    if not (math.isfinite(same_mmr) and 0 <= same_mmr < 1):
-        raise MarginInputError(f"the maintenance rate must be a fraction in [0, 1), "
-                               f"got {same_mmr:g}")
-    return v.with_(tiers=RiskTiers.flat(same_mmr), key=key)
-
-
-def compare_venues(
-    side: Side = "long",
-    quantity: float = 1.0,
-    entry_price: float = 20_000.0,
-    leverage: float = 50.0,
-    margin: float = 400.0,
-    same_mmr: float | None = 0.005,
-    keys: Sequence[str] | None = None,
-) -> list[VenueRow]:
-    """The compared position on every venue preset (see the module docstring).
-
-    Parameters
-    ----------
-    side, quantity, entry_price, leverage
-        A linear BTC position (quantity in BTC, price in USD-stable quote).
-    margin : float
-        Isolated margin in quote units; converted to BTC at entry on inverse venues.
-    same_mmr : float or None
-        One maintenance rate for every venue, or ``None`` for each venue's own tables.
-    keys : sequence of str, optional
-        Venue preset keys (default: every preset).
-
-    Examples
-    --------
-    >>> rows = compare_venues()
-    >>> {r.key: round(r.liquidation_price, 2) for r in rows
-    ...  if r.key in ("bybit_linear", "binance_usdm", "okx_linear")}
-    {'binance_usdm': 19698.49, 'bybit_linear': 19700.0, 'okx_linear': 19708.4}
-    """
-    q = positive_finite(quantity, "quantity")
-    ep = positive_finite(entry_price, "entry price")
-    lev = positive_finite(leverage, "leverage")
-    m = positive_finite(margin, "isolated margin")
-    rows = [_row(k, side, q, ep, lev, m, same_mmr) for k in (keys or list(venues))]
-    ref = {r.key: r for r in rows}
-    return [_with_why(r, ref, side, same_mmr) for r in rows]
-
-
-def _row(key: str, side: Side, q: float, ep: float, lev: float, margin: float,
-         same_mmr: float | None) -> VenueRow:
-    v = _venue_for(key, same_mmr)
-    sym = default_symbol(v, "BTC")
-    cs = contract_size_for(v, sym)
-    inverse = v.contract == "inverse"
-    qty = q * ep / cs if inverse else q
-    m = margin / ep if inverse else margin
-    tiers = v.tiers_for(sym)
-    notional = qty * cs / ep if inverse else qty * ep
-    max_lev = float(tiers.max_leverage(notional))
-    warnings: list[str] = []
-    lev_used = lev
-    if lev > max_lev:
-        lev_used = max_lev
-        warnings.append(f"{lev:g}x is above {v.name}'s maximum of {max_lev:g}x for this size; "
-                        f"the row keeps the same margin to compare the rule")
-    pos = Position(sym, side, qty, ep, lev_used, "isolated", isolated_margin=m,
-                   contract_size=cs)
-    acct = Account(v, m, [pos])
-    marks = {sym: ep}
-    lp = float(acct.liquidation_price(0, marks))
-    ex = acct.explain(0, marks)
-    br = ex.brackets[0]
-    mm_entry = float(acct.maintenance_margin(marks)[0])
-    mm = float(acct.maintenance_margin({sym: lp})[0]) if math.isfinite(lp) else math.nan
-    if mm_entry >= m:
-        warnings.append("its maintenance margin at entry is at least the margin: the position "
-                        "would be liquidated as soon as it opened")
-    return VenueRow(
-        key=key, name=v.name, contract=v.contract, mm_basis=v.mm_basis,
-        fee_in_mm=float(v.close_fee_rate), mmr=float(br["mmr"]), cum=float(br["cum"]),
-        bracket=int(br["bracket"]), brackets=len(tiers), maintenance_margin=mm,
-        liquidation_price=lp, distance=lp / ep - 1.0 if math.isfinite(lp) else math.nan,
-        currency=acct.currency, price_unit="USD" if inverse else v.quote_currency,
-        margin=m, quantity=qty, symbol=sym, why="",
-        warnings=tuple(warnings),
-    )
-
-
-def _with_why(r: VenueRow, ref: dict[str, VenueRow], side: str,
-              same_mmr: float | None) -> VenueRow:
-    """One plain sentence (or three) naming the rules that move this venue's number."""
-    v = venues[r.key]
-    cur = r.currency
-    parts: list[str] = []
-    earlier = "sooner" if side == "long" else "later"
-    if r.mm_basis == "entry":
-        parts.append(
-            f"Maintenance margin is measured at the entry price "
-            f"({style.fmt_money(r.maintenance_margin, cur)}), not at the liquidation price; "
-            f"for a {side} the entry is {'above' if side == 'long' else 'below'} the "
-            f"liquidation price, so the requirement is {'larger' if side == 'long' else 'smaller'}"
-            f" and liquidation comes {earlier}.")
-    if r.fee_in_mm:
-        parts.append(
-            f"Adds its taker fee of {r.fee_in_mm:.2%} to the maintenance rate "
-            f"({r.mmr:.2%} + {r.fee_in_mm:.2%}), the cost of closing the position: more "
-            "maintenance margin, so liquidation comes closer to the entry.")
-    if r.contract == "inverse":
-        parts.append(
-            f"Inverse contract: the position becomes {r.quantity:,.6g} contracts of "
-            f"{contract_size_for(v, r.symbol):,.0f} USD and the margin "
-            f"{style.fmt_money(r.margin, cur)}; PnL is in {cur} and linear in 1/price, so "
-            "the same margin sits at a slightly different price.")
-    if same_mmr is None:
-        cum = f", maintenance amount {r.cum:,.2f} {cur}" if r.cum else ""
-        parts.append(f"Its own table puts this position in bracket {r.bracket} of "
-                     f"{r.brackets} (MMR {r.mmr:.2%}{cum}).")
-        if r.key == "hyperliquid":
-            parts.append("Hyperliquid sets MMR = 1 / (2 × maximum leverage).")
-        if r.key == "binance_usdm_2022" and "binance_usdm" in ref:
-            now = ref["binance_usdm"]
-            if (now.mmr, now.cum) == (r.mmr, r.cum):
-                parts.append("At this size the 2022 and 2024 tables agree; make the position "
-                             "larger (e.g. 20 BTC) to see the stale table change the number.")
-            else:
-                parts.append(
-                    f"The same venue's 2024 table gives bracket {now.bracket} at MMR "
-                    f"{now.mmr:.2%} and {style.fmt_price(now.liquidation_price)}: a stale "
-                    "table moves the number.")
-    if r.key == "binance_usdm" and same_mmr is not None:
-        parts.append("The textbook rule: maintenance margin at the mark, no fee in it; "
-                     "LP = (margin + cum − q·EP) / (q·MMR − q).")
-    if r.key == "binance_usdm_2022" and same_mmr is not None:
-        parts.append("Binance with its 2022 tables: with one MMR for every venue the tables "
-                     "play no part, so it matches Binance 2024. Choose each venue's own tier "
-                     "table and a large position to see the stale table change the number.")
-    if v.liquidation_fee_rate is not None:
-        parts.append(
-            f"Same price rule, different loss: at liquidation it charges "
-            f"{v.liquidation_fee_rate:.1%} of the notional and the trader keeps the rest of "
-            "the margin (elsewhere what is left goes to the insurance fund).")
-    if not parts:
-        parts.append("Maintenance margin at the mark with no fee in it: the same rule as "
-                     "Binance.")
-    for warn in r.warnings:
-        parts.append(f"⚠ {warn[0].upper()}{warn[1:]}.")
-    return VenueRow(**{**r.__dict__, "why": " ".join(parts)})
+    return _initial_margin(Venue("initial margin", tiers=RiskTiers.flat(0.0)), pos)
 
 
 class VenueChart:

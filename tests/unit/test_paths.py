@@ -44,14 +44,18 @@ def is_good_path(p, shape):
 
 
 def test_module_imports_no_widget_library_or_pandas_at_top_level():
-    tree = ast.parse(pathlib.Path(paths.__file__).read_text())
-    top = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            top.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            top.add(node.module.split(".")[0])
-    assert not top & {"ipywidgets", "bqplot", "traitlets", "pandas", "IPython"}
+    files = sorted(pathlib.Path(paths.__file__).parent.glob("*.py"))
+    assert {f.name for f in files} >= {"__init__.py", "checks.py", "generators.py", "io.py",
+                                       "datasets.py"}
+    for f in files:
+        tree = ast.parse(f.read_text())
+        top = set()
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                top.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                top.add(node.module.split(".")[0])
+        assert not top & {"ipywidgets", "bqplot", "traitlets", "pandas", "IPython"}, f.name
 
 
 def test_public_names_exist():
@@ -555,10 +559,10 @@ def test_csv_messages_read_well():
 
 
 def test_csv_limits(monkeypatch, tmp_path):
-    monkeypatch.setattr(paths, "_MAX_CSV_ROWS", 3)
+    monkeypatch.setattr(paths.io, "_MAX_CSV_ROWS", 3)
     with pytest.raises(MarginInputError, match=r"^line 5: more than 3 rows"):
         parse_csv_text(GOOD)
-    monkeypatch.setattr(paths, "_MAX_CSV_BYTES", 60)
+    monkeypatch.setattr(paths.io, "_MAX_CSV_BYTES", 60)
     f = tmp_path / "big.csv"
     f.write_text(GOOD)
     for source in (GOOD, GOOD.encode(), f, io.StringIO(GOOD)):
@@ -665,7 +669,7 @@ def test_all_examples_load_and_unknown_names_fail():
 
 def test_load_csv_reads_a_bounded_amount_from_endless_files(monkeypatch):
     # /dev/zero reports a size of 0 and never ends: at most the limit + 1 byte is read
-    monkeypatch.setattr(paths, "_MAX_CSV_BYTES", 1_000_000)
+    monkeypatch.setattr(paths.io, "_MAX_CSV_BYTES", 1_000_000)
     t0 = time.perf_counter()
     with pytest.raises(MarginInputError, match="more than 0.953674 MB"):
         load_csv("/dev/zero")
