@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from bqplot import LinearScale
 from ipywidgets import Checkbox, HBox, ToggleButtons, VBox
+from traitlets import link
 
 from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
 from ..charts.shared import LeanLayout, shared_layout, shared_style
@@ -146,11 +147,13 @@ class MarginLab(ScenarioDashboard):
             tooltip="Also draw a last-traded price with brief wicks: liquidation uses the "
                     "mark, so a wick alone does not liquidate",
                     layout=shared_layout(width="160px"), style=shared_style(Checkbox))
+        # a display option outside the scenario: the same scenario runs again
         self.last_price_checkbox.observe(lambda _c: self.request_recompute(), names="value")
         self.numbers = NumbersPanel()
-        self.time_scrubber = TimeScrubber(on_scrub=self.guarded(self._scrub, "scrub"),
-                                          steps=scenario.steps)
+        self.time_scrubber = TimeScrubber(steps=scenario.steps)
         self.time_slider = self.time_scrubber.slider
+        # the slider shows the step trait (an analyst may link two dashboards' steps)
+        self.step_link = link((self.time_slider, "value"), (self, "step"))
         self.play = self.time_scrubber.play
 
         self.path_editor.add_to_row(self.last_price_checkbox)
@@ -176,9 +179,9 @@ class MarginLab(ScenarioDashboard):
 
         scenario.account()  # a bad scenario given in code raises here, as in the core
         with self.batch():
-            self.propose(scenario)
+            self.scenario = scenario
         if self.result is None:
-            raise MarginInputError(self.error_message or "the scenario could not be run")
+            raise MarginInputError(self.error or "the scenario could not be run")
         self.status.value = ""
 
     # -- engine -----------------------------------------------------------------------------
@@ -190,11 +193,6 @@ class MarginLab(ScenarioDashboard):
         return run_scenario(scenario, paths, last_prices=last)
 
     # -- state --------------------------------------------------------------------------------
-    @property
-    def step(self) -> int:
-        """The scrubbed step."""
-        return int(self.time_slider.value)
-
     @property
     def leverage_sliders(self) -> list[Any]:
         """Leverage slider of every position row."""
@@ -219,7 +217,9 @@ class MarginLab(ScenarioDashboard):
 
     def _on_mode(self, change: dict[str, Any]) -> None:
         mode = change["new"]
-        if mode is None or self.is_syncing:
+        # showing the scenario sets the toggle to the mode every position already has: no
+        # edit then (mode_edit would also forget typed isolated margins)
+        if mode is None or all(p.mode == mode for p in self.scenario.positions):
             return
         self.propose(mode_edit(mode), f"every position {mode}")
 

@@ -524,6 +524,7 @@ class MonteCarloExplorer(Dashboard):
 
     # -- running ----------------------------------------------------------------------------
     def _recompute(self) -> None:
+        self.recompute_count += 1
         run = self.settings()
         starts = self._starts_for(self.base_scenario)
         with self._lock:

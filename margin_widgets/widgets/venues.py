@@ -535,6 +535,7 @@ class VenueComparison(Dashboard):
 
     # -- the one engine run -----------------------------------------------------------------
     def _recompute(self) -> None:
+        self.recompute_count += 1
         q = positive_finite(self.quantity_input.value, "quantity")
         ep = positive_finite(self.entry_input.value, "entry price")
         lev = positive_finite(self.leverage_input.value, "leverage")
