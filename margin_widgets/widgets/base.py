@@ -99,6 +99,10 @@ class GuardOutcome:
     error: BaseException | None = None
 
 
+PENDING = object()
+"""What :meth:`Dashboard._evaluate` returns when the result comes later (a background run)."""
+
+
 class ByIdentity(AnyTrait):
     """An ``Any`` trait that notifies when a different *object* is assigned.
 
@@ -277,7 +281,8 @@ class Dashboard(VBox):
         assert staged is not None
         old = self._committed, self.result
         self._committed = new
-        self.set_trait("result", staged[1])
+        if staged[1] is not PENDING:
+            self.set_trait("result", staged[1])
         ok = False
         with self._guard("redraw"):
             self._commit(old[0])

@@ -102,7 +102,8 @@ class ScenarioIO(W.VBox):
         Returns the link, or ``""`` when it would be longer than :data:`MAX_SHARE_URL`
         (then the message says to download the scenario instead).
         """
-        query = self.dashboard.scenario.to_query()
+        share = getattr(self.dashboard, "share_query", None)  # settings beyond the scenario
+        query = share() if share is not None else self.dashboard.scenario.to_query()
         href = f"{self.app_path}?{query}"
         if len(href) > MAX_SHARE_URL:
             self.link_html.value = ""

@@ -32,9 +32,9 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, quote
 
 import bqplot as bq
-from traitlets import Float
 import ipywidgets as w
 import numpy as np
+from traitlets import Float
 
 from ..charts import style
 from ..charts.figures import nice_ticks, save_png_button
@@ -317,10 +317,6 @@ class VenueChart:
 
 
 class VenueComparison(Dashboard):
-    same_mmr = Float(None, allow_none=True,
-                     help="One maintenance rate for every venue (a fraction), or None for "
-                          "each venue's own tier tables.")
-
     """Every venue preset side by side for one isolated position.
 
     Parameters
@@ -345,6 +341,10 @@ class VenueComparison(Dashboard):
     rows : list of VenueRow
         The numbers on screen.
     """
+
+    same_mmr = Float(None, allow_none=True,
+                     help="One maintenance rate for every venue (a fraction), or None for "
+                          "each venue's own tier tables.")
 
     def __init__(
         self,
