@@ -48,7 +48,7 @@ from ..core.errors import MarginInputError
 from ..core.position import Position
 from ..core.scenario import MAX_STEPS, PRESETS, PathSpec, Scenario
 from ..core.simulation import TransferEvent
-from ..core.venue import venues
+from ..core.venue import Venue, venues
 from .base import EditContext, account_at, account_of, definition, info_html, marks_at
 from .markup import esc, user_text
 
@@ -171,9 +171,9 @@ class AccountControls(HBox, _Control):
         self.funding_interval_input.observe(self._on_funding, names="value")
 
     def _on_venue(self, change: dict[str, Any]) -> None:
-        key = change["new"]
-        self._emit(lambda ctx: ctx.scenario.replace(venue=key),
-                   f"venue: {venues[key].name}")
+        key = change["new"]                 # a preset key, or a hand-built Venue
+        name = key.name if isinstance(key, Venue) else venues[key].name
+        self._emit(lambda ctx: ctx.scenario.replace(venue=key), f"venue: {name}")
 
     def _on_wallet(self, change: dict[str, Any]) -> None:
         v = float(change["new"])
@@ -209,8 +209,11 @@ class AccountControls(HBox, _Control):
             return
         self._shown_key = key
         with self._quiet():
-            venue = venues[scenario.venue]
-            _set(self.venue_dropdown, value=scenario.venue)
+            venue = scenario.venue_rules
+            options = [(v.name, k) for k, v in venues.items()]
+            if isinstance(scenario.venue, Venue):   # a hand-built venue is an option too
+                options.insert(0, (f"{venue.name} (hand-built)", scenario.venue))
+            _set(self.venue_dropdown, options=options, value=scenario.venue)
             _set(self.wallet_input, value=float(scenario.wallet_balance))
             self.currency_label.value = esc(venue.currency(sym))
             _set(self.fees_checkbox, value=bool(scenario.fees))
@@ -497,7 +500,7 @@ class PositionsEditor(VBox, _Control):
             price = float(scen.paths[sym].build(scen.steps)[0])
         else:
             price = 60_000.0
-        venue = venues[scen.venue]
+        venue = scen.venue_rules
         qty = float(f"{1_000.0 / price:.3g}")  # about 1,000 of notional
         max_lev = float(venue.tiers_for(sym).max_leverage(qty * price))
         pos = Position(sym, "long", qty, price, min(10.0, max_lev), "cross")
@@ -521,7 +524,7 @@ class PositionsEditor(VBox, _Control):
                 while len(self.rows) < n:
                     self.rows.append(self._make_row(len(self.rows)))
                 self.rows_box.children = tuple(self.rows)
-            venue = venues[scenario.venue]
+            venue = scenario.venue_rules
             acct = account_of(scenario)
             symbols = list(dict.fromkeys([*venue.symbols(), *scenario.paths,
                                           *(p.symbol for p in scenario.positions)]))

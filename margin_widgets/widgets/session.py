@@ -49,6 +49,8 @@ import anywidget
 import ipywidgets as W
 import traitlets
 
+from ..core.errors import MarginInputError
+
 __all__ = ["SessionKeeper", "SessionChannel", "MAX_URL_QUERY", "in_voila", "keep_session"]
 
 log = logging.getLogger(__name__)
@@ -308,6 +310,8 @@ def _query_of(dashboard: Any) -> str | None:
             return str(share())
         scenario = dashboard if hasattr(dashboard, "to_query") else dashboard.scenario
         return str(scenario.to_query())
+    except MarginInputError:  # a hand-built venue does not travel in a URL: keep none
+        return None
     except Exception:  # never let URL keeping break an app
         log.exception("margin_widgets: could not encode the scenario for the URL")
         return None

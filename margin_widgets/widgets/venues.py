@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, quote
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
-from traitlets import Float
+from traitlets import Float, observe
 
 from ..charts import style
 from ..charts.figures import nice_ticks, save_png_button
@@ -522,6 +522,17 @@ class VenueComparison(Dashboard):
         # as the scenario it holds, which runs nothing
         self.request_recompute()
 
+    @observe("same_mmr")
+    def _same_mmr_changed(self, change: dict[str, Any]) -> None:
+        """Assigned from code: show it in the form, which then runs once."""
+        new = change["new"]
+        if new == self._mmr_from_controls():
+            return                           # the form set it
+        with self._guard("same MMR"), self.batch():
+            if new is not None:
+                self.mmr_input.value = round(100 * new, 6)
+            self.rule_toggle.value = SAME if new is not None else OWN
+
     def _mmr_from_controls(self) -> float | None:
         """The common rate as a fraction, or ``None`` in the own-tables view."""
         return self.mmr_input.value / 100.0 if self.rule_toggle.value == SAME else None
@@ -558,7 +569,10 @@ class VenueComparison(Dashboard):
                   else positive_finite(self.margin_input.value, "isolated margin"))
         pos = Position("BTCUSDT", self.side_toggle.value, q, ep, lev, "isolated",
                        isolated_margin=margin)
-        return Scenario(venue="binance_usdm", wallet_balance=float(margin or q * ep / lev),
+        # the wallet is not on this screen: the form keeps the scenario's
+        wallet = (self._committed.wallet_balance if self._committed is not None
+                  else float(margin or q * ep / lev))
+        return Scenario(venue="binance_usdm", wallet_balance=wallet,
                         positions=(pos,), paths={"BTCUSDT": PathSpec("constant",
                                                                       {"price": ep})},
                         steps=2, fees=False)
