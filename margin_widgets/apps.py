@@ -106,7 +106,8 @@ def _app(build: Callable[[], Any], *, shareable: bool) -> W.Widget:
             scenario = query_scenario(query)
             if scenario is not None:
                 # settings a link carries beside the scenario (the Monte Carlo path count)
-                extra = getattr(dashboard, "query_settings", lambda _q: {})(query)
+                extra: dict[str, Any] = getattr(dashboard, "query_settings",
+                                                lambda _q: {})(query)
                 if dashboard.set_scenario(scenario, **extra):  # announce only what ran
                     notice.value = message_html(
                         f"Opened the shared scenario “{scenario.title or 'untitled'}”.", "ok")

@@ -61,6 +61,19 @@ def default_symbol(venue: Venue, like: str = "BTC") -> str:
     return f"{base}{venue.quote_currency}" if venue.quote_currency != "USD" else f"{base}USD"
 
 
+def _rules(venue: str | Venue) -> Venue:
+    """The Venue of a preset key, or the hand-built Venue itself."""
+    return venue if isinstance(venue, Venue) else venues[venue]
+
+
+def _venue_options(venue: str | Venue) -> list[tuple[str, Any]]:
+    """The presets, and a hand-built venue first when the calculator shows one."""
+    options: list[tuple[str, Any]] = [(p.name, k) for k, p in venues.items()]
+    if isinstance(venue, Venue):
+        options.insert(0, (f"{venue.name} (hand-built)", venue))
+    return options
+
+
 @dataclass(frozen=True)
 class CalculatorResult:
     """The numbers on screen, as the engine computed them (margin currency / quote prices)."""
@@ -225,8 +238,9 @@ class LiquidationCalculator(Dashboard):
 
     Parameters
     ----------
-    venue : str
-        Preset key (see ``margin_widgets.core.venues``).
+    venue : str or Venue
+        Preset key (see ``margin_widgets.core.venues``) or a hand-built
+        :class:`~margin_widgets.core.Venue`.
     symbol : str, optional
         Default: the venue's BTC symbol.
     side : {"long", "short"}
@@ -265,7 +279,7 @@ class LiquidationCalculator(Dashboard):
 
     def __init__(
         self,
-        venue: str = "binance_usdm",
+        venue: str | Venue = "binance_usdm",
         *,
         symbol: str | None = None,
         side: str = "long",
@@ -279,13 +293,13 @@ class LiquidationCalculator(Dashboard):
         **kwargs: Any,
     ) -> None:
         super().__init__(title="Liquidation calculator", css_class="mw-calculator", **kwargs)
-        v = venues[venue]
+        v = _rules(venue)
         # the venue the form's size and money are expressed in (a switch converts them)
-        self._venue_key = venue
+        self._venue_key: str | Venue = venue
         self._note = ""
 
         self.venue_dropdown = w.Dropdown(
-            options=[(p.name, k) for k, p in venues.items()], value=venue,
+            options=_venue_options(venue), value=venue,
             description="Venue", layout=w.Layout(width="330px", max_width="100%"))
         self.symbol_input = w.Combobox(
             value=symbol or default_symbol(v), options=self._symbol_options(v),
@@ -393,7 +407,7 @@ class LiquidationCalculator(Dashboard):
     @property
     def venue(self) -> Venue:
         """The selected venue preset."""
-        return venues[self.venue_dropdown.value]
+        return _rules(self.venue_dropdown.value)
 
     def _on_control(self, change: dict[str, Any]) -> None:
         # the form is read whole into a scenario: a value set by the calculator itself gives
@@ -405,7 +419,7 @@ class LiquidationCalculator(Dashboard):
         if change["new"] == self._venue_key:
             return                      # the dropdown put back, or showing the scenario
         with self._guard("venue", on_error=lambda: self._reset_venue(self._venue_key)):
-            old, new = venues[self._venue_key], venues[change["new"]]
+            old, new = _rules(self._venue_key), _rules(change["new"])
             with self.batch():
                 symbol = self.symbol_input.value or default_symbol(old)
                 if old.contract != new.contract:
@@ -502,7 +516,7 @@ class LiquidationCalculator(Dashboard):
 
     def _compute(self, scenario: Scenario) -> CalculatorResult:
         """Ask the engine for the numbers of ``scenario`` (no UI change)."""
-        v = venues[scenario.venue]
+        v = scenario.venue_rules
         pos = scenario.positions[0]
         symbol, ep, mode = pos.symbol, pos.entry_price, pos.mode
         tiers = v.tiers_for(symbol)
@@ -570,8 +584,10 @@ class LiquidationCalculator(Dashboard):
         note, self._note = self._note, ""
         self.clear_error()
         pos = s.positions[0]
-        v = venues[s.venue]
+        v = s.venue_rules
         self._venue_key = s.venue
+        if tuple(self.venue_dropdown.options) != tuple(_venue_options(s.venue)):
+            self.venue_dropdown.options = _venue_options(s.venue)
         # inside a batch the controls' own observers end in ONE read of the form, which
         # gives back this scenario: nothing runs again
         with self.batch():

@@ -210,7 +210,7 @@ class AccountControls(HBox, _Control):
         self._shown_key = key
         with self._quiet():
             venue = scenario.venue_rules
-            options = [(v.name, k) for k, v in venues.items()]
+            options: list[tuple[str, Any]] = [(v.name, k) for k, v in venues.items()]
             if isinstance(scenario.venue, Venue):   # a hand-built venue is an option too
                 options.insert(0, (f"{venue.name} (hand-built)", scenario.venue))
             _set(self.venue_dropdown, options=options, value=scenario.venue)

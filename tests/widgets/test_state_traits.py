@@ -170,3 +170,15 @@ def test_lesson_one_warning_follows_the_error_trait() -> None:
     assert "refuse" in calc.refusal_html.value and calc.error
     calc.wallet_input.value = 10_000.0
     assert calc.refusal_html.value == "" and calc.error == ""
+
+
+def test_a_hand_built_venue_reaches_the_calculator() -> None:
+    mine = _my_venue()
+    calc = LiquidationCalculator(mine, quantity=1.0, entry_price=60_000.0, leverage=10,
+                                 mode="isolated")
+    assert calc.error == "" and calc.result.account.venue is mine
+    assert calc.venue_dropdown.value is mine
+    # the same arithmetic as in the lab: 54,000 / 0.99
+    assert calc.result.liquidation_price == pytest.approx(54_000 / 0.99, rel=1e-9)
+    calc.venue_dropdown.value = "binance_usdm"      # linear to linear: no conversion
+    assert calc.scenario.venue == "binance_usdm" and calc.error == ""
