@@ -448,7 +448,7 @@ class LiquidationCalculator(Dashboard):
                 self._show_units(new)
                 self.request_recompute()        # once, when the batch ends
 
-    def _reset_venue(self, key: str) -> None:
+    def _reset_venue(self, key: str | Venue) -> None:
         """Put the dropdown back when a venue switch could not convert the position."""
         self.venue_dropdown.value = key
 
