@@ -4,6 +4,15 @@
 >>> lab = MarginLab()            # displays itself in a notebook (it is a widget)
 >>> lab.wallet_input.value = 8_000          # one engine run, every chart follows
 >>> lab.time_slider.value = 300             # no engine run: cursor and numbers follow
+>>> lab.step                                # the slider is linked to the step trait
+300
+>>> lab.scenario = lab.scenario.replace(wallet_balance=9_000)   # the same, from code
+>>> float(lab.result.account.wallet_balance)                   # one run: the result trait
+9000.0
+
+Its state is four traits an analyst can ``observe`` and ``link`` like any widget's:
+``scenario`` (in), ``result`` (read-only, out), ``step`` and ``error`` (see
+:class:`~margin_widgets.widgets.base.Dashboard`).
 
 Layout (PRODUCT.md, "The Margin Lab screen"): title, scenario and mode on top; account
 controls and positions below; the price chart (with the draggable path points) over three
