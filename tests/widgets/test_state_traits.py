@@ -182,3 +182,18 @@ def test_a_hand_built_venue_reaches_the_calculator() -> None:
     assert calc.result.liquidation_price == pytest.approx(54_000 / 0.99, rel=1e-9)
     calc.venue_dropdown.value = "binance_usdm"      # linear to linear: no conversion
     assert calc.scenario.venue == "binance_usdm" and calc.error == ""
+
+
+def test_the_monte_carlo_app_opens_a_share_link_with_its_path_count(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from margin_widgets import apps
+
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    ex.paths_input.value = 120
+    ex.volatility_input.value = "150%"
+    monkeypatch.setenv("QUERY_STRING", ex.share_query())
+    box = apps._app(lambda: MonteCarloExplorer("hedged_pair", **SMALL), shareable=True)
+    opened = next(c for c in box.children if isinstance(c, MonteCarloExplorer))
+    assert opened.n_paths == 120 and opened.last_run.n_paths == 120
+    assert opened.last_run.volatility == pytest.approx(1.5)
+    assert "Opened the shared scenario" in box.children[1].value
