@@ -102,9 +102,13 @@ def _app(build: Callable[[], Any], *, shareable: bool) -> W.Widget:
         io = ScenarioIO(dashboard)
         parts.append(io)
         try:
-            scenario = query_scenario(page_query())
+            query = page_query()
+            scenario = query_scenario(query)
             if scenario is not None:
-                if dashboard.set_scenario(scenario):  # announce only what ran
+                # settings a link carries beside the scenario (the Monte Carlo path count)
+                extra: dict[str, Any] = getattr(dashboard, "query_settings",
+                                                lambda _q: {})(query)
+                if dashboard.set_scenario(scenario, **extra):  # announce only what ran
                     notice.value = message_html(
                         f"Opened the shared scenario “{scenario.title or 'untitled'}”.", "ok")
                 else:

@@ -168,7 +168,7 @@ def refusal(calc: Any) -> str:
     """
     from .core.orders import IM_TOO_LARGE, LIQUIDATED_ON_OPENING
 
-    msg = str(getattr(calc, "error_message", "") or "")
+    msg = str(getattr(calc, "error", "") or "")
     if IM_TOO_LARGE in msg:
         return ("An exchange would refuse this order (insufficient balance): " + msg)
     if LIQUIDATED_ON_OPENING in msg:
@@ -192,10 +192,7 @@ def _calculator(settings: dict[str, Any]) -> Callable[[], Any]:
             text = refusal(calc)
             warning.value = message_html(text, "warning") if text else ""
 
-        for ctl in (calc.side_toggle, calc.quantity_input, calc.entry_input, calc.mark_input,
-                    calc.leverage_slider, calc.mode_toggle, calc.wallet_input,
-                    calc.margin_input, calc.venue_dropdown):
-            ctl.observe(show, names="value")
+        calc.observe(show, names="error")
         show()
         calc.refusal_html = warning
         calc.children = [*calc.children[:3], warning, *calc.children[3:]]

@@ -28,7 +28,6 @@ from .errors import MarginInputError
 from .position import Position
 from .scenario import PathSpec, Scenario
 from .simulation import SimulationResult, TransferEvent
-from .venue import venues
 
 __all__ = ["account_at", "marks_at", "with_mode", "with_position", "without_position",
            "with_new_position", "drop_cross_events", "transfer_margin", "rescale_paths",
@@ -166,7 +165,7 @@ def with_new_position(scenario: Scenario, result: SimulationResult | None = None
         price = float(scen.paths[sym].build(scen.steps)[0])
     else:
         price = 60_000.0
-    venue = venues[scen.venue]
+    venue = scen.venue_rules
     qty = float(f"{1_000.0 / price:.3g}")  # about 1,000 of notional
     max_lev = float(venue.tiers_for(sym).max_leverage(qty * price))
     pos = Position(sym, "long", qty, price, min(10.0, max_lev), "cross")

@@ -37,7 +37,7 @@ from .account import Account
 from .errors import MarginInputError, finite_number, shown, whole_number
 from .position import Position
 from .simulation import SimulationResult, TransferEvent, compare_modes, simulate
-from .venue import venues
+from .venue import Venue, venues
 
 __all__ = ["PathSpec", "Scenario", "PRESETS", "SCHEMA", "SCHEMA_VERSION", "GENERATORS",
            "MAX_STEPS", "MAX_POSITIONS", "MAX_WORK", "MAX_MONTE_CARLO_WORK", "MAX_JSON_BYTES",
@@ -224,9 +224,21 @@ class PathSpec:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A complete, replayable lesson scenario (see the module docstring)."""
+    """A complete, replayable lesson scenario (see the module docstring).
 
-    venue: str = "binance_usdm"
+    ``venue`` is a preset key, or a hand-built :class:`~margin_widgets.core.venue.Venue` (a
+    preset's own object is stored as its key). A scenario on a hand-built venue runs like any
+    other but cannot be written to JSON or a link: only preset venues travel.
+
+    >>> from margin_widgets.core.venue import venues
+    >>> Scenario(venue=venues["bybit_linear"]).venue
+    'bybit_linear'
+    >>> mine = venues["bybit_linear"].with_(name="My venue", close_fee_rate=0.001)
+    >>> Scenario(venue=mine).venue_rules.name
+    'My venue'
+    """
+
+    venue: str | Venue = "binance_usdm"
     wallet_balance: float = 10_000.0
     positions: tuple[Position, ...] = ()
     paths: Mapping[str, PathSpec] = field(default_factory=dict)
@@ -239,9 +251,12 @@ class Scenario:
     description: str = ""
 
     def __post_init__(self) -> None:
-        if self.venue not in venues:
-            raise MarginInputError(f"unknown venue {shown(self.venue)}; presets are: "
-                                   f"{', '.join(venues)}")
+        if isinstance(self.venue, Venue):
+            if self.venue.key in venues and venues[self.venue.key] is self.venue:
+                object.__setattr__(self, "venue", self.venue.key)   # a preset: its key
+        elif not isinstance(self.venue, str) or self.venue not in venues:
+            raise MarginInputError(f"unknown venue {shown(self.venue)}; use a Venue or one of "
+                                   f"the presets: {', '.join(venues)}")
         steps = whole_number(self.steps, "steps", 2, MAX_STEPS)
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "positions", tuple(self.positions))
@@ -262,6 +277,11 @@ class Scenario:
                 raise MarginInputError(f"no price path for {sym}")
 
     # -- building ---------------------------------------------------------------------------
+    @property
+    def venue_rules(self) -> Venue:
+        """The :class:`Venue` itself (the preset of the key, or the hand-built venue)."""
+        return self.venue if isinstance(self.venue, Venue) else venues[self.venue]
+
     def account(self) -> Account:
         """The starting account (validated)."""
         return Account(self.venue, self.wallet_balance, self.positions)
@@ -291,7 +311,17 @@ class Scenario:
 
     # -- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain data with the schema name and version."""
+        """Plain data with the schema name and version.
+
+        Raises
+        ------
+        MarginInputError
+            For a scenario on a hand-built venue: a file or a link names a preset venue.
+        """
+        if isinstance(self.venue, Venue):
+            raise MarginInputError(
+                f"this scenario runs on a hand-built venue ({self.venue.name}): only the venue "
+                f"presets ({', '.join(venues)}) can be saved to a file or a link")
         return {
             "schema": SCHEMA, "version": SCHEMA_VERSION, "title": self.title,
             "description": self.description, "venue": self.venue,

@@ -1,16 +1,19 @@
 """The foundation every dashboard of the kit builds on.
 
-- :class:`Dashboard` is an ``ipywidgets.VBox`` with an error box and a status line. Its
-  :meth:`Dashboard._guard` context manager is the boundary where callback errors end: a
+- :class:`Dashboard` is an ``ipywidgets.VBox`` whose state is four traits (STYLE.md pattern 11,
+  as bqplot's ``Bins`` and ``Radar``): ``scenario`` (the input), ``result`` (read-only: set by
+  the one engine run of a new scenario), ``step`` (the scrubbed step; a time slider is linked to
+  it) and ``error`` (the message in the error box). An analyst can ``observe`` and ``link``
+  them like any widget's. ``scenario`` is validated by the engine itself: a refused value keeps
+  the old one and sets ``error``; an equal value runs nothing and notifies nobody.
+  :meth:`Dashboard._guard` is the boundary where callback errors end: a
   :class:`~margin_widgets.core.MarginInputError` shows its own message (written for a learner),
-  anything else a short generic message while the traceback goes to the log. The previous
-  state is kept, because state is only replaced after the new one has been computed in full.
-- :meth:`Dashboard.batch` makes many control changes cause ONE recompute;
-  :attr:`Dashboard.recompute_count` counts recomputes (tests assert on it).
-- :class:`ScenarioDashboard` adds the scenario flow shared by the Margin Lab and the Cross vs
-  Isolated screen: controls propose edits (functions of the current scenario), the dashboard
-  validates, runs the engine once, then commits and redraws; a refused edit resets the
-  controls to the current scenario.
+  anything else a short generic message while the traceback goes to the log.
+- :meth:`Dashboard.batch` (``hold_trait_notifications``) makes many control changes cause ONE
+  engine run; :attr:`Dashboard.recompute_count` counts engine runs (tests assert on it).
+- :class:`ScenarioDashboard` adds the flow shared by the Margin Lab and the Cross vs Isolated
+  screen: controls assign ``dash.scenario = edit(dash.scenario)`` (through :meth:`propose`,
+  which also words the status line); a refused edit resets the controls to the scenario.
 - :func:`info_label` / :func:`info_html`: a label with an (i) whose tooltip is the definition.
 - :func:`account_at`: the account as it stands at a step of a result (for explanations and
   margin transfers at the scrubbed step).
@@ -21,11 +24,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from ipywidgets import HTML, VBox
+from traitlets import Any as AnyTrait
+from traitlets import HasTraits, Int, Unicode, observe, validate
 
 from ..charts import style
 from ..charts.shared import shared_layout, shared_model, shared_style
@@ -95,11 +100,46 @@ class GuardOutcome:
     error: BaseException | None = None
 
 
-class Dashboard(VBox):
-    """Base of every dashboard: error box, status line, guarded callbacks and batches.
+PENDING = object()
+"""What :meth:`Dashboard._evaluate` returns when the result comes later (a background run)."""
 
-    Subclasses implement :meth:`_recompute` (the one engine run per change) and call
-    :meth:`request_recompute` from their control callbacks.
+
+class ByIdentity(AnyTrait):
+    """An ``Any`` trait that notifies when a different *object* is assigned.
+
+    An engine result holds arrays of up to a million steps: comparing two of them with ``==``
+    (what traitlets does to decide whether to notify) would compare every element, and a new
+    run is a new result anyway.
+    """
+
+    def set(self, obj: HasTraits, value: Any) -> None:
+        new_value = self._validate(obj, value)
+        assert self.name is not None
+        old_value = obj._trait_values.get(self.name, self.default_value)
+        obj._trait_values[self.name] = new_value
+        if old_value is not new_value:
+            obj._notify_trait(self.name, old_value, new_value)
+
+
+class Dashboard(VBox):
+    """Base of every dashboard: state in traits, error box, status line, guarded callbacks.
+
+    Subclasses implement :meth:`_evaluate` (the one engine run of a scenario) and
+    :meth:`_commit` (show the new scenario and its result), or, for a form whose widgets are
+    read directly, :meth:`_recompute`.
+
+    Traits
+    ------
+    scenario : object
+        The input of the dashboard (a :class:`~margin_widgets.core.Scenario`). Assigning it
+        runs the engine once; a value the engine refuses keeps the previous one and sets
+        :attr:`error`; an equal value runs nothing.
+    result : object, read-only
+        What the one engine run of :attr:`scenario` returned.
+    step : int
+        The scrubbed step (0 on dashboards without a time axis).
+    error : str
+        The message shown in :attr:`error_box` (``""`` when all is well).
 
     Attributes
     ----------
@@ -108,19 +148,29 @@ class Dashboard(VBox):
     status : ipywidgets.HTML
         A short line about the last action.
     recompute_count : int
-        How many recomputes ran (successful or not).
+        How many engine runs were made (successful or not).
     """
+
+    scenario = AnyTrait(None, allow_none=True,
+                        help="The input: assigning it runs the engine once (validated).")
+    result = ByIdentity(None, allow_none=True, read_only=True,
+                        help="The result of the one engine run of `scenario`.")
+    step = Int(0, help="The scrubbed step.")
+    error = Unicode("", help="The message shown in the error box.")
 
     def __init__(self, *, title: str = "", css_class: str = "mw-dashboard",
                  **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         self.recompute_count = 0
-        self._syncing = 0
         self._batch_depth = 0
         self._dirty = False
-        self.error_message = ""
+        # the last scenario the engine accepted: inside hold_trait_notifications the trait
+        # already holds the pending value, so validation compares against this one
+        self._committed: Any = None
+        self._staged: tuple[Any, Any] | None = None
+        self._refused = False
         self.error_box = HTML("", layout=shared_layout(width="100%"), style=shared_style(HTML))
         self.error_box.add_class("mw-error-box")
+        super().__init__(**kwargs)
         self.status = HTML("", layout=shared_layout(width="100%"), style=shared_style(HTML))
         self.status.add_class("mw-status")
         self.css = HTML(style.CSS + _EXTRA_CSS, layout=shared_layout(height="0px", margin="0"),
@@ -130,32 +180,24 @@ class Dashboard(VBox):
         self.add_class("mw-root")
         self.add_class(css_class)
 
-    # -- programmatic control changes -----------------------------------------------------
-    @contextmanager
-    def syncing(self) -> Iterator[None]:
-        """Control changes made inside are programmatic: callbacks ignore them."""
-        self._syncing += 1
-        try:
-            yield
-        finally:
-            self._syncing -= 1
+    # -- errors -----------------------------------------------------------------------------
+    @observe("error")
+    def _show_error_trait(self, change: dict[str, Any]) -> None:
+        msg = change["new"]
+        self.error_box.value = message_html(msg, "error", role="alert") if msg else ""
 
     @property
-    def is_syncing(self) -> bool:
-        """True while the dashboard itself is setting controls."""
-        return self._syncing > 0
+    def error_message(self) -> str:
+        """The message in the error box (the :attr:`error` trait)."""
+        return self.error
 
-    # -- errors -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
         """Show ``message`` in the error box (plain text, escaped)."""
-        self.error_message = message
-        self.error_box.value = message_html(message, "error", role="alert")
+        self.error = message
 
     def clear_error(self) -> None:
         """Empty the error box."""
-        if self.error_message:
-            self.error_message = ""
-            self.error_box.value = ""
+        self.error = ""
 
     def show_status(self, message: str) -> None:
         """Show a short line about what just happened."""
@@ -195,6 +237,79 @@ class Dashboard(VBox):
         wrapper.__doc__ = fn.__doc__
         return wrapper
 
+    # -- the scenario trait -------------------------------------------------------------------
+    @validate("scenario")
+    def _validate_scenario(self, proposal: dict[str, Any]) -> Any:
+        """Run the engine on a new scenario; keep the old one (and say why) if it refuses.
+
+        Never raises: an exception here would reach the widget callback (or, inside
+        ``hold_trait_notifications``, roll back every other change of the batch).
+        """
+        new = proposal["value"]
+        old = self._committed
+        self._refused = False
+        if new is old:
+            return old
+        try:
+            same = old is not None and bool(new == old)
+        except Exception:
+            same = False
+        if same:
+            return old                       # an equal scenario runs nothing
+        self.recompute_count += 1
+        with self._guard("edit", on_error=self._on_refused) as g:
+            result = self._evaluate(new)
+        if not g.ok:
+            self._refused = True
+            self._staged = None
+            return old
+        self._staged = (new, result)
+        return new
+
+    @observe("scenario")
+    def _scenario_changed(self, change: dict[str, Any]) -> None:
+        new = change["new"]
+        if new is self._committed:
+            return                           # a refused value put back, or a redraw's revert
+        staged, self._staged = self._staged, None
+        if staged is None or staged[0] is not new:
+            # notifications held by a batch that ended in an exception skip validation
+            new = self._validate_scenario({"value": new})
+            if new is self._committed:
+                self.set_trait("scenario", new)
+                return
+            staged, self._staged = self._staged, None
+        assert staged is not None
+        old = self._committed, self.result
+        self._committed = new
+        if staged[1] is not PENDING:
+            self.set_trait("result", staged[1])
+        ok = False
+        with self._guard("redraw"):
+            self._commit(old[0])
+            ok = True
+        if not ok:
+            # drawing failed: go back to the previous state and redraw it (best effort)
+            self._committed = old[0]
+            self.set_trait("scenario", old[0])
+            self.set_trait("result", old[1])
+            if old[0] is not None:
+                try:
+                    self._commit(new)
+                except Exception:
+                    log.exception("margin_widgets: could not redraw the previous state")
+            self._refused = True
+
+    def _evaluate(self, scenario: Any) -> Any:
+        """The one engine run of ``scenario`` (raises MarginInputError when refused)."""
+        raise NotImplementedError
+
+    def _commit(self, previous: Any) -> None:
+        """Show :attr:`scenario` and :attr:`result` (the engine accepted the scenario)."""
+
+    def _on_refused(self) -> None:
+        """After a refused scenario (subclasses: reset the controls)."""
+
     # -- recomputes -------------------------------------------------------------------------
     @property
     def batching(self) -> bool:
@@ -203,10 +318,15 @@ class Dashboard(VBox):
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Defer recomputes: every change inside causes at most one recompute at the end."""
+        """Hold trait notifications: every change inside causes at most one engine run.
+
+        The scenario assigned last is validated (and run) once when the batch ends; a
+        recompute requested inside runs once at the end.
+        """
         self._batch_depth += 1
         try:
-            yield
+            with self.hold_trait_notifications():
+                yield
         finally:
             self._batch_depth -= 1
             if self._batch_depth == 0 and self._dirty:
@@ -221,8 +341,11 @@ class Dashboard(VBox):
             self.recompute()
 
     def recompute(self) -> bool:
-        """Run :meth:`_recompute` under the guard; True if it succeeded."""
-        self.recompute_count += 1
+        """Run :meth:`_recompute` under the guard; True if it succeeded.
+
+        :attr:`recompute_count` counts engine runs: the ``scenario`` validator and the
+        ``_recompute`` of a dashboard that runs the engine itself add to it.
+        """
         with self._guard("recompute", on_error=self._on_recompute_error) as g:
             self._recompute()
         return g.ok
@@ -321,37 +444,26 @@ def edited_title(new: Scenario, opened: Scenario) -> Scenario:
     return new
 
 
-@dataclass
-class _Pending:
-    scenario: Scenario | None = None
-    notes: list[str] = field(default_factory=list)
-
-
 class ScenarioDashboard(Dashboard):
-    """A dashboard whose state is a :class:`Scenario` and the result of running it.
+    """A dashboard whose :attr:`scenario` trait is a :class:`Scenario`.
 
     Subclasses implement :meth:`_run` (the engine call), :meth:`_render` (redraw charts and
-    panels from the committed state), :meth:`_sync_controls` (show the committed scenario in
-    the controls) and :meth:`_scrub` (follow the time scrubber without an engine run).
+    panels from the committed state), :meth:`_sync_controls` (show the scenario in the
+    controls) and :meth:`_scrub` (follow :attr:`step` without an engine run).
 
-    Attributes
-    ----------
-    scenario : Scenario
-        The committed scenario (never half-updated).
-    result : Any
-        The committed result of :meth:`_run`.
+    Controls change the scenario through :meth:`propose` (``dash.scenario =
+    edit(dash.scenario)`` plus a note for the status line); an analyst may assign
+    :attr:`scenario` directly.
     """
 
     def __init__(self, scenario: Scenario, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(scenario, Scenario):
             raise MarginInputError("a dashboard needs a Scenario (see core.scenario.PRESETS)")
-        self.scenario: Scenario = scenario
         # what was opened (the first scenario, a preset picked, a shared link, a file): the
         # screen says "changed from" only relative to it, so nothing opens "edited"
         self.opened_scenario: Scenario = scenario
-        self.result: Any = None
-        self._pending = _Pending()
+        self._notes: list[str] = []
         self.path_cache = PathCache()
 
     # -- hooks ------------------------------------------------------------------------------
@@ -367,87 +479,103 @@ class ScenarioDashboard(Dashboard):
     def _scrub(self, step: int) -> None:
         """Follow the scrubber (no engine run)."""
 
-    @property
-    def step(self) -> int:
-        """The scrubbed step."""
-        return 0
-
     def _edit_result(self) -> SimulationResult | None:
         """The single-path result edits may read (marks, the account at a step)."""
         return self.result if isinstance(self.result, SimulationResult) else None
 
+    # -- traits -----------------------------------------------------------------------------
+    def _evaluate(self, scenario: Any) -> Any:
+        if not isinstance(scenario, Scenario):
+            raise MarginInputError("the scenario must be a margin_widgets Scenario")
+        account_of(scenario)  # the account must be valid: the message names what is wrong
+        return self._run(scenario)
+
+    def _commit(self, previous: Any) -> None:
+        self._sync_controls()
+        self._render()
+        self.clear_error()
+        notes, self._notes = self._notes, []
+        if notes:
+            self.show_status("; ".join(notes))
+
+    def _on_refused(self) -> None:
+        self._notes = []
+        self.resync_controls()
+
+    @validate("step")
+    def _clamp_step(self, proposal: dict[str, Any]) -> int:
+        steps = self.scenario.steps if isinstance(self.scenario, Scenario) else 2
+        return int(min(max(0, int(proposal["value"])), max(1, steps - 1)))
+
+    @observe("step")
+    def _step_changed(self, change: dict[str, Any]) -> None:
+        with self._guard("scrub"):
+            self._scrub(int(change["new"]))
+
     # -- flow -------------------------------------------------------------------------------
     def resync_controls(self) -> None:
         """Show the committed scenario in every control (resets a refused edit)."""
-        with self.syncing():
+        if self._committed is not None:
             self._sync_controls()
 
     def propose(self, edit: Edit | Scenario, note: str = "") -> bool:
-        """Apply an edit to the scenario: validate, run once, commit; or refuse and reset.
+        """``self.scenario = edit(self.scenario)``: validated, run once, committed or refused.
 
-        Inside :meth:`batch` edits accumulate and run once at the end. Returns False when
-        the edit was refused (the reason is in the error box).
+        Inside :meth:`batch` the edits see the pending scenario and run once at the end.
+        Returns False when the edit was refused (the reason is in :attr:`error`).
         """
-        if self.is_syncing:
-            return True
         with self._guard("edit", on_error=self.resync_controls) as g:
-            base = self._pending.scenario or self.scenario
-            ctx = EditContext(base, self._edit_result(), self.step)
+            ctx = EditContext(self.scenario, self._edit_result(), self.step)
             new = edit(ctx) if callable(edit) else edit
             if not isinstance(new, Scenario):
                 raise MarginInputError("an edit must produce a Scenario")
             if callable(edit):
                 new = edited_title(new, self.opened_scenario)
-            account_of(new)  # the account must be valid: the message names what is wrong
         if not g.ok:
             return False
-        self._pending.scenario = new
         if note:
-            self._pending.notes.append(note)
-        if self.batching:
-            self._dirty = True
-            return True
-        return self.recompute()
+            self._notes.append(note)
+        self.scenario = new
+        return self.batching or not self._refused
 
     def set_scenario(self, scenario: Scenario) -> bool:
-        """Load a whole scenario: one batch, one recompute; errors go to the error box."""
+        """Load a whole scenario: one batch, one run; errors go to the error box."""
         previous = self.opened_scenario
         self.opened_scenario = scenario
         with self.batch():
             ok = self.propose(scenario, note=f"loaded “{scenario.title}”"
                               if scenario.title else "")
-        if not ok or self.scenario != scenario:
+        if not ok or self._refused or self.scenario != scenario:
             self.opened_scenario = previous
-        return ok and self.error_message == ""
+            if self._committed is not None:
+                self.resync_controls()
+            return False
+        return self.error == ""
+
+    def rerun(self) -> bool:
+        """Run the engine again on the same scenario (a display option changed)."""
+        return self.recompute()
 
     def _recompute(self) -> None:
-        new = self._pending.scenario or self.scenario
-        notes = self._pending.notes
-        self._pending = _Pending()
-        result = self._run(new)
-        old = self.scenario, self.result
-        self.scenario, self.result = new, result
+        current = self._committed
+        if current is None:
+            return
+        self.recompute_count += 1
+        result = self._run(current)
+        old = self.result
+        self.set_trait("result", result)
         try:
-            with self.syncing():
-                self._sync_controls()
-            self._render()
+            self._commit(current)
         except Exception:
-            # drawing failed: go back to the previous state and redraw it (best effort)
-            self.scenario, self.result = old
-            if old[1] is not None:
-                try:
-                    with self.syncing():
-                        self._sync_controls()
-                    self._render()
-                except Exception:
-                    log.exception("margin_widgets: could not redraw the previous state")
+            self.set_trait("result", old)
+            try:
+                self._commit(current)
+            except Exception:
+                log.exception("margin_widgets: could not redraw the previous state")
             raise
-        self.clear_error()
-        if notes:
-            self.show_status("; ".join(notes))
 
     def _on_recompute_error(self) -> None:
-        self._pending = _Pending()
+        self._notes = []
         self.resync_controls()
 
 

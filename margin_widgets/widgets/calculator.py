@@ -31,9 +31,9 @@ from ..charts import style
 from ..charts.figures import nice_ticks, save_png_button
 from ..core import Account, Position, Venue, base_asset, venues
 from ..core.contracts import contract_size_for, default_symbol
-from ..core.contracts import initial_margin as _initial_margin
 from ..core.errors import MarginInputError, positive_finite
 from ..core.orders import check_opening
+from ..core.scenario import PathSpec, Scenario
 from .base import Dashboard, definition, info_html
 from .markup import esc
 
@@ -42,6 +42,19 @@ __all__ = ["LiquidationCalculator", "CalculatorResult", "LevelsChart", "contract
 MARK_TEXT = "var(--jp-ui-font-color2, #555555)"
 LEVERAGE_CAP = 125
 """Slider ceiling where a venue's table sets no maximum leverage."""
+
+
+def _rules(venue: str | Venue) -> Venue:
+    """The Venue of a preset key, or the hand-built Venue itself."""
+    return venue if isinstance(venue, Venue) else venues[venue]
+
+
+def _venue_options(venue: str | Venue) -> list[tuple[str, Any]]:
+    """The presets, and a hand-built venue first when the calculator shows one."""
+    options: list[tuple[str, Any]] = [(p.name, k) for k, p in venues.items()]
+    if isinstance(venue, Venue):
+        options.insert(0, (f"{venue.name} (hand-built)", venue))
+    return options
 
 
 @dataclass(frozen=True)
@@ -208,8 +221,9 @@ class LiquidationCalculator(Dashboard):
 
     Parameters
     ----------
-    venue : str
-        Preset key (see ``margin_widgets.core.venues``).
+    venue : str or Venue
+        Preset key (see ``margin_widgets.core.venues``) or a hand-built
+        :class:`~margin_widgets.core.Venue`.
     symbol : str, optional
         Default: the venue's BTC symbol.
     side : {"long", "short"}
@@ -248,7 +262,7 @@ class LiquidationCalculator(Dashboard):
 
     def __init__(
         self,
-        venue: str = "binance_usdm",
+        venue: str | Venue = "binance_usdm",
         *,
         symbol: str | None = None,
         side: str = "long",
@@ -262,12 +276,13 @@ class LiquidationCalculator(Dashboard):
         **kwargs: Any,
     ) -> None:
         super().__init__(title="Liquidation calculator", css_class="mw-calculator", **kwargs)
-        v = venues[venue]
-        self.result: CalculatorResult | None = None
-        self._venue_key = venue
+        v = _rules(venue)
+        # the venue the form's size and money are expressed in (a switch converts them)
+        self._venue_key: str | Venue = venue
+        self._note = ""
 
         self.venue_dropdown = w.Dropdown(
-            options=[(p.name, k) for k, p in venues.items()], value=venue,
+            options=_venue_options(venue), value=venue,
             description="Venue", layout=w.Layout(width="330px", max_width="100%"))
         self.symbol_input = w.Combobox(
             value=symbol or default_symbol(v), options=self._symbol_options(v),
@@ -363,8 +378,7 @@ class LiquidationCalculator(Dashboard):
                          w.HTML("<div class='mw-section'>How the liquidation price is "
                                 "computed</div>"),
                          self.explanation_html, self.bracket_html, self.status]
-        with self.syncing():
-            self._show_units(v)
+        self._show_units(v)
         self.recompute()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -376,20 +390,20 @@ class LiquidationCalculator(Dashboard):
     @property
     def venue(self) -> Venue:
         """The selected venue preset."""
-        return venues[self.venue_dropdown.value]
+        return _rules(self.venue_dropdown.value)
 
     def _on_control(self, change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
+        # the form is read whole into a scenario: a value set by the calculator itself gives
+        # the scenario it already holds, which runs nothing
         self.request_recompute()
 
     def _on_venue(self, change: dict[str, Any]) -> None:
         """Switch venue; between linear and inverse, convert size and money at the entry."""
-        if self._syncing:
-            return
-        with self._guard("venue", on_error=lambda: self._reset_venue(change["old"])):
-            old, new = venues[change["old"]], venues[change["new"]]
-            with self.batch(), self.syncing():
+        if change["new"] == self._venue_key:
+            return                      # the dropdown put back, or showing the scenario
+        with self._guard("venue", on_error=lambda: self._reset_venue(self._venue_key)):
+            old, new = _rules(self._venue_key), _rules(change["new"])
+            with self.batch():
                 symbol = self.symbol_input.value or default_symbol(old)
                 if old.contract != new.contract:
                     ep = positive_finite(self.entry_input.value, "entry price")
@@ -413,13 +427,13 @@ class LiquidationCalculator(Dashboard):
                         symbol = default_symbol(new, symbol)
                 self.symbol_input.options = self._symbol_options(new)
                 self.symbol_input.value = symbol
+                self._venue_key = change["new"]
                 self._show_units(new)
                 self.request_recompute()        # once, when the batch ends
 
-    def _reset_venue(self, key: str) -> None:
+    def _reset_venue(self, key: str | Venue) -> None:
         """Put the dropdown back when a venue switch could not convert the position."""
-        with self.syncing():
-            self.venue_dropdown.value = key
+        self.venue_dropdown.value = key
 
     def _show_units(self, v: Venue) -> None:
         symbol = self.symbol_input.value or default_symbol(v)
@@ -444,8 +458,8 @@ class LiquidationCalculator(Dashboard):
         self.margin_input.disabled = bool(self.margin_from_leverage.value)
 
     # -- the one engine run -----------------------------------------------------------------
-    def _compute(self) -> tuple[CalculatorResult, int, str]:
-        """Ask the engine; returns the result, the leverage used and a note (no UI change)."""
+    def _scenario_from_controls(self) -> tuple[Scenario, str]:
+        """The form as a scenario (leverage lowered to the venue's maximum) and a note."""
         v = self.venue
         symbol = (self.symbol_input.value or "").strip()
         if not symbol:
@@ -468,18 +482,46 @@ class LiquidationCalculator(Dashboard):
         mode = self.mode_toggle.value
         pos = Position(symbol, self.side_toggle.value, q, ep, lev, mode, contract_size=cs)
         if mode == "isolated":
-            im = _initial_margin(v, pos, ep) if self.margin_from_leverage.value else None
-            margin = float(im) if im is not None else positive_finite(
+            # None: the isolated margin follows the leverage (the initial margin)
+            margin = None if self.margin_from_leverage.value else positive_finite(
                 self.margin_input.value, "isolated margin")
+            pos = pos.with_(isolated_margin=margin)
+            wallet = self.wallet_input.value    # hidden in isolated mode: kept if usable
+            if not (isinstance(wallet, int | float) and math.isfinite(wallet) and wallet > 0):
+                wallet = self.scenario.wallet_balance if self.scenario is not None else 1.0
+        else:
+            wallet = positive_finite(self.wallet_input.value, "wallet balance")
+        mark = positive_finite(self.mark_input.value, "mark price")
+        scen = Scenario(venue=self.venue_dropdown.value, wallet_balance=float(wallet),
+                        positions=(pos,), paths={symbol: PathSpec("constant", {"price": mark})},
+                        steps=2, fees=False)
+        return scen, note
+
+    def _compute(self, scenario: Scenario) -> CalculatorResult:
+        """Ask the engine for the numbers of ``scenario`` (no UI change)."""
+        v = scenario.venue_rules
+        pos = scenario.positions[0]
+        symbol, ep, mode = pos.symbol, pos.entry_price, pos.mode
+        tiers = v.tiers_for(symbol)
+        notional = pos.quantity * pos.contract_size / ep if v.contract == "inverse" \
+            else pos.quantity * ep
+        max_lev = float(tiers.max_leverage(notional))
+        cap = int(min(LEVERAGE_CAP, math.floor(max_lev))) if math.isfinite(max_lev) \
+            else LEVERAGE_CAP
+        cap = max(cap, 1)
+        if mode == "isolated":
+            im = Account(v, 1e18, [pos.with_(isolated_margin=None)]).initial_margin(
+                {symbol: ep})[0] if pos.isolated_margin is None else None
+            margin = float(im) if im is not None else float(pos.isolated_margin or 0.0)
             pos = pos.with_(isolated_margin=margin)
             acct = Account(v, margin, [pos])
         else:
-            acct = Account(v, positive_finite(self.wallet_input.value, "wallet balance"), [pos])
+            acct = Account(v, scenario.wallet_balance, [pos])
         # what an exchange refuses has no liquidation price: say the exchange's reason
         check_opening(acct)
         marks = {symbol: ep}
         pool = acct.pool_of(0, marks)
-        mark = positive_finite(self.mark_input.value, "mark price")
+        mark = float(scenario.paths[symbol].params["price"])
         at_mark = {symbol: mark}
         pool_mark = acct.pool_of(0, at_mark)
         cur = acct.currency
@@ -499,25 +541,69 @@ class LiquidationCalculator(Dashboard):
             maintenance_margin_at_mark=float(acct.maintenance_margin(at_mark)[0]),
             margin_ratio_at_mark=float(pool_mark.margin_ratio),
         )
-        return res, lev, note
+        return res
 
     def _recompute(self) -> None:
-        res, lev, note = self._compute()      # raises before anything on screen changes
-        v = self.venue
-        with self.syncing():
+        """Read the form into :attr:`scenario` (the engine runs only if it changed)."""
+        new, self._note = self._scenario_from_controls()
+        if self._committed is not None and new == self._committed:
+            if self.error:              # the form is back at the scenario after a refusal
+                self.clear_error()
+                self._commit(new)
+            return
+        self.scenario = new
+
+    def _evaluate(self, scenario: Any) -> CalculatorResult:
+        if not isinstance(scenario, Scenario) or len(scenario.positions) != 1:
+            raise MarginInputError("the calculator's scenario holds exactly one position")
+        return self._compute(scenario)
+
+    def _on_refused(self) -> None:
+        self._on_recompute_error()
+
+    def _commit(self, previous: Any) -> None:
+        """Show :attr:`scenario` in the form and :attr:`result` in the outputs."""
+        s, res = self.scenario, self.result
+        note, self._note = self._note, ""
+        self.clear_error()
+        pos = s.positions[0]
+        v = s.venue_rules
+        self._venue_key = s.venue
+        if tuple(self.venue_dropdown.options) != tuple(_venue_options(s.venue)):
+            self.venue_dropdown.options = _venue_options(s.venue)
+        # inside a batch the controls' own observers end in ONE read of the form, which
+        # gives back this scenario: nothing runs again
+        with self.batch():
+            if self.venue_dropdown.value != s.venue:
+                self.venue_dropdown.value = s.venue
+            opts = self._symbol_options(v)
+            if tuple(self.symbol_input.options) != tuple(opts):
+                self.symbol_input.options = opts
+            for ctl, value in ((self.symbol_input, pos.symbol), (self.side_toggle, pos.side),
+                               (self.quantity_input, float(pos.quantity)),
+                               (self.entry_input, float(pos.entry_price)),
+                               (self.mark_input, float(s.paths[pos.symbol].params["price"])),
+                               (self.mode_toggle, pos.mode),
+                               (self.wallet_input, float(s.wallet_balance))):
+                if ctl.value != value:
+                    ctl.value = value
             with self.leverage_slider.hold_trait_notifications():
                 if self.leverage_slider.max != int(res.max_leverage):
                     self.leverage_slider.max = int(res.max_leverage)
-                self.leverage_slider.value = lev
-            if self.mode_toggle.value == "isolated" and self.margin_from_leverage.value:
-                self.margin_input.value = round(res.account.isolated_margins[0], 8)
+                if self.leverage_slider.value != int(pos.leverage):
+                    self.leverage_slider.value = int(pos.leverage)
+            if pos.mode == "isolated":
+                follow = pos.isolated_margin is None
+                if self.margin_from_leverage.value != follow:
+                    self.margin_from_leverage.value = follow
+                margin = round(res.account.isolated_margins[0], 8)
+                if self.margin_input.value != margin:
+                    self.margin_input.value = margin
             self._show_units(v)
         self.leverage_caption.value = info_html(
             f"max {int(res.max_leverage)}x",
             f"{definition('leverage')} The venue's bracket for this size allows at most "
             f"{int(res.max_leverage)}x.")
-        self.result = res
-        self.clear_error()
         self._render(res)
         self.show_status(note)
 
@@ -536,8 +622,7 @@ class LiquidationCalculator(Dashboard):
         self.explanation_html.value = ""
         self.bracket_html.value = ""
         self.chart.clear()
-        with self.syncing():   # the rows the mode needs (a refused cross order shows its wallet)
-            self._show_units(self.venue)
+        self._show_units(self.venue)  # the rows the mode needs (a refused cross order: wallet)
 
     # -- drawing ----------------------------------------------------------------------------
     def _render(self, r: CalculatorResult) -> None:

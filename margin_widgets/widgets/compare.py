@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from ipywidgets import HTML, HBox, Layout, VBox
+from traitlets import link
 
 from ..charts import style
 from ..charts.figures import BalanceChart, MarginChart, PriceChart, share_y
@@ -178,9 +179,10 @@ class CrossVsIsolated(ScenarioDashboard):
                                       y_scale=self.cross_price_chart.y_scale,
                                       on_symbol=self.guarded(self._on_symbol, "symbol"))
         self.cross_price_chart.add_overlay(self.path_editor.control_points)
-        self.time_scrubber = TimeScrubber(on_scrub=self.guarded(self._scrub, "scrub"),
-                                          steps=scenario.steps)
+        self.time_scrubber = TimeScrubber(steps=scenario.steps)
         self.time_slider = self.time_scrubber.slider
+        # the slider shows the step trait (an analyst may link two dashboards' steps)
+        self.step_link = link((self.time_slider, "value"), (self, "step"))
         self.summary_html = HTML("", layout=Layout(width="100%"))
         self.summary_html.add_class("mw-compare-summary")
         self.verdict: Verdict | None = None
@@ -208,9 +210,9 @@ class CrossVsIsolated(ScenarioDashboard):
                          pair("numbers"), self.balance_chart.widget, self.status)
         scenario.account()
         with self.batch():
-            self.propose(scenario)
+            self.scenario = scenario
         if self.result is None:
-            raise MarginInputError(self.error_message or "the scenario could not be run")
+            raise MarginInputError(self.error or "the scenario could not be run")
         self.status.value = ""
 
     # -- engine -----------------------------------------------------------------------------
@@ -222,11 +224,6 @@ class CrossVsIsolated(ScenarioDashboard):
         self._verdict_for = (both, verdict(scenario.account(), paths, both=both,
                                            **scenario.sim_kwargs()))
         return both
-
-    @property
-    def step(self) -> int:
-        """The scrubbed step."""
-        return int(self.time_slider.value)
 
     @property
     def leverage_sliders(self) -> list[Any]:

@@ -4,6 +4,15 @@
 >>> lab = MarginLab()            # displays itself in a notebook (it is a widget)
 >>> lab.wallet_input.value = 8_000          # one engine run, every chart follows
 >>> lab.time_slider.value = 300             # no engine run: cursor and numbers follow
+>>> lab.step                                # the slider is linked to the step trait
+300
+>>> lab.scenario = lab.scenario.replace(wallet_balance=9_000)   # the same, from code
+>>> float(lab.result.account.wallet_balance)                   # one run: the result trait
+9000.0
+
+Its state is four traits an analyst can ``observe`` and ``link`` like any widget's:
+``scenario`` (in), ``result`` (read-only, out), ``step`` and ``error`` (see
+:class:`~margin_widgets.widgets.base.Dashboard`).
 
 Layout (PRODUCT.md, "The Margin Lab screen"): title, scenario and mode on top; account
 controls and positions below; the price chart (with the draggable path points) over three
@@ -18,6 +27,7 @@ from typing import Any
 import numpy as np
 from bqplot import LinearScale
 from ipywidgets import Checkbox, HBox, ToggleButtons, VBox
+from traitlets import link
 
 from ..charts.figures import BalanceChart, MarginChart, PnlChart, PriceChart
 from ..charts.shared import LeanLayout, shared_layout, shared_style
@@ -139,11 +149,13 @@ class MarginLab(ScenarioDashboard):
             tooltip="Also draw a last-traded price with brief wicks: liquidation uses the "
                     "mark, so a wick alone does not liquidate",
                     layout=shared_layout(width="160px"), style=shared_style(Checkbox))
+        # a display option outside the scenario: the same scenario runs again
         self.last_price_checkbox.observe(lambda _c: self.request_recompute(), names="value")
         self.numbers = NumbersPanel()
-        self.time_scrubber = TimeScrubber(on_scrub=self.guarded(self._scrub, "scrub"),
-                                          steps=scenario.steps)
+        self.time_scrubber = TimeScrubber(steps=scenario.steps)
         self.time_slider = self.time_scrubber.slider
+        # the slider shows the step trait (an analyst may link two dashboards' steps)
+        self.step_link = link((self.time_slider, "value"), (self, "step"))
         self.play = self.time_scrubber.play
 
         self.path_editor.add_to_row(self.last_price_checkbox)
@@ -169,9 +181,9 @@ class MarginLab(ScenarioDashboard):
 
         scenario.account()  # a bad scenario given in code raises here, as in the core
         with self.batch():
-            self.propose(scenario)
+            self.scenario = scenario
         if self.result is None:
-            raise MarginInputError(self.error_message or "the scenario could not be run")
+            raise MarginInputError(self.error or "the scenario could not be run")
         self.status.value = ""
 
     # -- engine -----------------------------------------------------------------------------
@@ -183,11 +195,6 @@ class MarginLab(ScenarioDashboard):
         return run_scenario(scenario, paths, last_prices=last)
 
     # -- state --------------------------------------------------------------------------------
-    @property
-    def step(self) -> int:
-        """The scrubbed step."""
-        return int(self.time_slider.value)
-
     @property
     def leverage_sliders(self) -> list[Any]:
         """Leverage slider of every position row."""
@@ -212,7 +219,9 @@ class MarginLab(ScenarioDashboard):
 
     def _on_mode(self, change: dict[str, Any]) -> None:
         mode = change["new"]
-        if mode is None or self.is_syncing:
+        # showing the scenario sets the toggle to the mode every position already has: no
+        # edit then (mode_edit would also forget typed isolated margins)
+        if mode is None or all(p.mode == mode for p in self.scenario.positions):
             return
         self.propose(mode_edit(mode), f"every position {mode}")
 

@@ -23,9 +23,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import ipywidgets as w
 import numpy as np
+from traitlets import Int, link
 
 from ..charts import style
 from ..charts.montecarlo import ModeSeries, MonteCarloCharts
@@ -33,7 +35,7 @@ from ..core import PRESETS, MonteCarloCancelled, MonteCarloResult, Scenario, mon
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
 from ..core.scenario import MAX_MONTE_CARLO_WORK, PathSpec, check_work
-from .base import Dashboard, info_html
+from .base import PENDING, Dashboard, info_html
 from .markup import esc, user_text
 
 __all__ = ["MonteCarloExplorer", "MonteCarloRun", "gbm_paths", "summary_text",
@@ -44,7 +46,11 @@ BACKGROUND_WORK = 3_000_000
 
 CUSTOM = "__custom__"
 
-_SETTINGS_NOTE = re.compile(r"\s*\[Monte Carlo: ([\d,]+) paths\]\s*$")
+QUERY_KEY = "mc_paths"
+"""Query parameter of a share link that carries the path count beside ``scenario=``."""
+
+# links made before the path count had its own parameter noted it in the description
+_LEGACY_NOTE = re.compile(r"\s*\[Monte Carlo: ([\d,]+) paths\]\s*$")
 MAX_VOLATILITY = 5.0
 """Largest annualised volatility accepted (500 %)."""
 
@@ -210,6 +216,9 @@ class MonteCarloExplorer(Dashboard):
         ``"idle"``, ``"running"``, ``"done"``, ``"cancelled"`` or ``"failed"``.
     """
 
+    n_paths = Int(1_000, help="Paths per run (linked to the Paths box; a share link "
+                              "carries it as mc_paths=N).")
+
     def __init__(
         self,
         scenario: Scenario | str | None = None,
@@ -243,13 +252,15 @@ class MonteCarloExplorer(Dashboard):
         self.auto_run = bool(auto_run)
         self.chunk_size = int(chunk_size)
         self._custom = custom
-        self._syncing = 0
+        # while the explorer sets its own controls to show a loaded scenario (or to put back
+        # a refused one), their observers must not start runs, load a preset or take the
+        # leverage shown for the person's choice; a batch cannot say "no run at all"
+        self._loading = 0
         self._lock = threading.Lock()
         self._generation = 0
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
         self._starts: dict[int, tuple[Scenario, dict[str, float]]] = {}
-        self.result: dict[str, MonteCarloResult] | None = None
         self.paths: dict[str, np.ndarray] | None = None
         self.last_run: MonteCarloRun | None = None
         self.state = "idle"
@@ -336,6 +347,9 @@ class MonteCarloExplorer(Dashboard):
                    layout=w.Layout(width="100%", flex_flow="row wrap")),
             self.status,
         ]
+        self.paths_link = link((self.paths_input, "value"), (self, "n_paths"))
+        self._committed = first            # shown as it is: the first run follows
+        self.set_trait("scenario", first)
         self._describe(first)
         if self.auto_run:
             self.recompute()
@@ -349,8 +363,8 @@ class MonteCarloExplorer(Dashboard):
 
     @property
     def base_scenario(self) -> Scenario:
-        """The scenario selected, as given (its own path is replaced by random paths)."""
-        return self._scenario_for(self.scenario_dropdown.value)
+        """The scenario selected, as given (the :attr:`scenario` trait)."""
+        return self.scenario
 
     def run_scenario(self) -> Scenario:
         """The selected scenario with the leverage control applied to every position."""
@@ -360,13 +374,12 @@ class MonteCarloExplorer(Dashboard):
         lev = float(self.leverage_slider.value)
         return sc.replace(positions=tuple(p.with_(leverage=lev) for p in sc.positions))
 
-    @property
-    def scenario(self) -> Scenario:
-        """Everything on screen as one scenario, for download and share links.
+    def share_scenario(self) -> Scenario:
+        """Everything on screen but the path count as one scenario, for download and links.
 
         Leverage applied; each symbol's path is the GBM recipe of the run (start, volatility,
-        drift, seed); the path count is noted at the end of the description, where
-        :meth:`set_scenario` reads it back.
+        drift, seed). The path count is the :attr:`n_paths` trait: :meth:`share_query` carries
+        it beside the scenario.
         """
         sc = self.run_scenario()
         try:
@@ -378,23 +391,38 @@ class MonteCarloExplorer(Dashboard):
         starts = self._starts_for(self.base_scenario)
         specs = {s: PathSpec("gbm", {"start": v, "drift": drift, "volatility": vol},
                              seed=seed) for s, v in starts.items()}
-        desc = _SETTINGS_NOTE.sub("", sc.description)
-        desc = f"{desc} [Monte Carlo: {int(self.paths_input.value)} paths]".strip()
-        return sc.replace(paths={**sc.paths, **specs}, steps=int(self.steps_input.value),
-                          description=desc)
+        return sc.replace(paths={**sc.paths, **specs}, steps=int(self.steps_input.value))
+
+    def share_query(self) -> str:
+        """``scenario=...&mc_paths=N``: what a share link (and the page's URL) carries."""
+        return f"{self.share_scenario().to_query()}&{QUERY_KEY}={int(self.n_paths)}"
+
+    def query_settings(self, query: str | None) -> dict[str, Any]:
+        """The settings a page's query carries beside the scenario (``{"n_paths": N}``)."""
+        vals = parse_qs((query or "").lstrip("?")).get(QUERY_KEY)
+        if not vals:
+            return {}
+        text = vals[0].replace(",", "")
+        if not text.isdigit() or len(text) > 9:
+            raise MarginInputError("the shared link's path count is not a whole number")
+        return {"n_paths": self._check_paths(int(text))}
+
+    def _check_paths(self, n: int) -> int:
+        if not self.paths_input.min <= n <= self.paths_input.max:
+            raise MarginInputError(f"the shared run has {n:,} paths; this explorer runs "
+                                   f"{self.paths_input.min:,} to {self.paths_input.max:,}")
+        return n
 
     def _adopt_settings(self, scenario: Scenario) -> Scenario:
-        """Take path count, volatility, drift, seed and leverage from a shared scenario."""
-        m = _SETTINGS_NOTE.search(scenario.description)
+        """Take volatility, drift, seed and leverage from a shared scenario.
+
+        A link made before the path count had its own query parameter noted it at the end
+        of the description: it is still read (and taken out of the description).
+        """
+        m = _LEGACY_NOTE.search(scenario.description)
         if m:
-            n = int(m.group(1).replace(",", ""))
-            if not self.paths_input.min <= n <= self.paths_input.max:
-                raise MarginInputError(f"the shared run has {n:,} paths; this explorer runs "
-                                       f"{self.paths_input.min:,} to "
-                                       f"{self.paths_input.max:,}")
-            self.paths_input.value = n
-            scenario = scenario.replace(description=_SETTINGS_NOTE.sub("",
-                                                                       scenario.description))
+            self.paths_input.value = self._check_paths(int(m.group(1).replace(",", "")))
+            scenario = scenario.replace(description=_LEGACY_NOTE.sub("", scenario.description))
         specs = [scenario.paths[s] for s in dict.fromkeys(p.symbol for p in
                                                           scenario.positions)]
         if specs and all(sp.generator == "gbm" for sp in specs):
@@ -413,8 +441,8 @@ class MonteCarloExplorer(Dashboard):
         self._leverage_set = False
         return scenario
 
-    def set_scenario(self, scenario: Scenario) -> bool:
-        """Use ``scenario`` (one batch, one run); errors go to the error box.
+    def set_scenario(self, scenario: Scenario, n_paths: int | None = None) -> bool:
+        """Use ``scenario`` (and its run settings; one batch, one run); errors go to the box.
 
         A refused scenario is not kept: the previous selection, steps and description stay.
         """
@@ -422,28 +450,29 @@ class MonteCarloExplorer(Dashboard):
                     self.scenario_dropdown.value, self.steps_input.value,
                     self.paths_input.value, self.volatility_input.value,
                     self.drift_slider.value, self.seed_input.value,
-                    self.leverage_slider.value, self._leverage_set)
+                    self.leverage_slider.value, self._leverage_set, self.scenario)
+        self._refused = False
         with self._guard("load scenario") as g:
             scenario.account()
             with self.batch():
-                self._syncing += 1
+                self._loading += 1
                 try:
+                    if n_paths is not None:
+                        self.paths_input.value = self._check_paths(int(n_paths))
                     scenario = self._adopt_settings(scenario)
-                    self._custom = scenario
-                    opts = [o for o in self.scenario_dropdown.options if o[1] != CUSTOM]
-                    self.scenario_dropdown.options = [
-                        (f"Given: {scenario.title or 'scenario'}", CUSTOM), *opts]
-                    self.scenario_dropdown.value = CUSTOM
+                    self._show_selection(scenario)
                     self.steps_input.value = scenario.steps
                 finally:
-                    self._syncing -= 1
-                self._describe(scenario)
+                    self._loading -= 1
+                self.scenario = scenario
                 self.request_recompute()
-        ok = g.ok and not self.error_message
+        ok = g.ok and not self._refused and not self.error_message
         if not ok:
             with self._guard("restore scenario"):
-                self._syncing += 1
+                self._loading += 1
                 try:
+                    self._committed = previous[10]
+                    self.set_trait("scenario", previous[10])
                     self._custom = previous[0]
                     self.scenario_dropdown.options = previous[1]
                     self.scenario_dropdown.value = previous[2]
@@ -456,32 +485,62 @@ class MonteCarloExplorer(Dashboard):
                     self.leverage_slider.value = previous[8]
                     self._leverage_set = previous[9]
                 finally:
-                    self._syncing -= 1
+                    self._loading -= 1
                 self._describe(self.base_scenario)
         return ok
 
+    def _show_selection(self, scenario: Scenario) -> None:
+        """Select ``scenario`` in the dropdown (a "Given" entry when it is no preset)."""
+        key = next((k for k, s in PRESETS.items() if s is scenario), None)
+        if key is None:
+            self._custom = scenario
+            opts = [o for o in self.scenario_dropdown.options if o[1] != CUSTOM]
+            self.scenario_dropdown.options = [
+                (f"Given: {scenario.title or 'scenario'}", CUSTOM), *opts]
+            key = CUSTOM
+        self.scenario_dropdown.value = key
+
+    # -- the scenario trait -------------------------------------------------------------------
+    def _evaluate(self, scenario: Any) -> Any:
+        if not isinstance(scenario, Scenario):
+            raise MarginInputError("the scenario must be a margin_widgets Scenario")
+        scenario.account()
+        return PENDING                     # the run (maybe in a thread) sets the result
+
+    def _commit(self, previous: Any) -> None:
+        sc = self.scenario
+        if self.scenario_dropdown.value is None or \
+                self._scenario_for(self.scenario_dropdown.value) is not sc:
+            self._loading += 1             # assigned from code: show it, then run it once
+            try:
+                self._show_selection(sc)
+            finally:
+                self._loading -= 1
+        self._describe(sc)
+        if self.auto_run:
+            self.request_recompute()
+
     def _on_scenario(self, change: dict[str, Any]) -> None:
-        if self._syncing:
+        if self._loading:
             return
         with self._guard("scenario"), self.batch():
-            sc = self.base_scenario
-            self._syncing += 1
+            sc = self._scenario_for(change["new"])
+            self._loading += 1
             try:
                 self.steps_input.value = sc.steps
                 if sc.positions:
                     self.leverage_slider.value = int(round(sc.positions[0].leverage))
                 self._leverage_set = False
             finally:
-                self._syncing -= 1
-            self._describe(sc)
-            self.request_recompute()
+                self._loading -= 1
+            self.scenario = sc
 
     def _on_control(self, change: dict[str, Any]) -> None:
-        if not self._syncing and self.auto_run:
+        if not self._loading and self.auto_run:
             self.request_recompute()
 
     def _on_leverage(self, change: dict[str, Any]) -> None:
-        if self._syncing:
+        if self._loading:
             return
         self._leverage_set = True
         if self.auto_run:
@@ -524,6 +583,7 @@ class MonteCarloExplorer(Dashboard):
 
     # -- running ----------------------------------------------------------------------------
     def _recompute(self) -> None:
+        self.recompute_count += 1
         run = self.settings()
         starts = self._starts_for(self.base_scenario)
         with self._lock:
@@ -601,7 +661,8 @@ class MonteCarloExplorer(Dashboard):
         self.charts.update({m: ModeSeries.from_result(mc[m]) for m in ("cross", "isolated")})
         self.summary_html.value = (f"<div class='mw-summary'>"
                                    f"{esc(summary_text(mc, currency))}</div>")
-        self.result, self.paths, self.last_run = mc, paths, run
+        self.paths, self.last_run = paths, run
+        self.set_trait("result", mc)
         self.clear_error()
 
     def _finish(self, gen: int, state: str) -> None:

@@ -43,12 +43,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from typing import Any
 
 import anywidget
 import ipywidgets as W
 import traitlets
+
+from ..core.errors import MarginInputError
 
 __all__ = ["SessionKeeper", "SessionChannel", "MAX_URL_QUERY", "in_voila", "keep_session"]
 
@@ -283,31 +284,34 @@ class SessionKeeper(anywidget.AnyWidget):
             self.channel.url_state = "kept"
 
     def follow(self, dashboard: Any) -> None:
-        """Remember ``dashboard.scenario`` after each of its successful recomputes.
+        """Remember the dashboard's scenario after each committed change.
 
-        Every dashboard change ends in ``dashboard.recompute()`` (which returns True when the
-        change was committed), so the instance's ``recompute`` is wrapped; the URL changes
-        only when the scenario's query does.
+        A dashboard's state is its ``scenario`` and ``result`` traits (a Monte Carlo run
+        commits its ``result`` later, in a thread): both are observed, and the URL changes only
+        when the shareable query does. A dashboard with a ``share_query()`` (settings beyond
+        the scenario, such as the Monte Carlo path count) is kept with it.
         """
-        original: Callable[[], bool] = dashboard.recompute
-        last = [_query_of(dashboard.scenario)]
+        last = [_query_of(dashboard)]
 
-        def recompute() -> bool:
-            ok = original()
-            if ok:
-                query = _query_of(dashboard.scenario)
-                if query is not None and query != last[0]:
-                    last[0] = query
-                    self._keep(query)
-            return ok
+        def changed(_change: Any) -> None:
+            query = _query_of(dashboard)
+            if query is not None and query != last[0]:
+                last[0] = query
+                self._keep(query)
 
-        dashboard.recompute = recompute
+        dashboard.observe(changed, names=["scenario", "result"])
 
 
-def _query_of(scenario: Any) -> str | None:
-    """``scenario.to_query()``; ``None`` (logged) if it cannot be encoded."""
+def _query_of(dashboard: Any) -> str | None:
+    """The share query of a dashboard or a scenario; ``None`` (logged) if it fails."""
     try:
+        share = getattr(dashboard, "share_query", None)
+        if share is not None:
+            return str(share())
+        scenario = dashboard if hasattr(dashboard, "to_query") else dashboard.scenario
         return str(scenario.to_query())
+    except MarginInputError:  # a hand-built venue does not travel in a URL: keep none
+        return None
     except Exception:  # never let URL keeping break an app
         log.exception("margin_widgets: could not encode the scenario for the URL")
         return None

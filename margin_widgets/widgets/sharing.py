@@ -87,7 +87,11 @@ class ScenarioIO(W.VBox):
     # -- actions ----------------------------------------------------------------------------
     def make_download(self) -> str:
         """Put a download link for the current scenario on screen; return the JSON."""
-        text = self.dashboard.scenario.to_json()
+        try:
+            text = self.dashboard.scenario.to_json()
+        except MarginInputError as exc:    # a hand-built venue does not travel in a file
+            self.message.value = message_html(f"No file made: {exc}.", "error")
+            return ""
         data = base64.b64encode(text.encode("utf-8")).decode("ascii")
         self.link_html.value = (
             f"<a download='margin_scenario.json' href='data:application/json;base64,{data}' "
@@ -102,7 +106,13 @@ class ScenarioIO(W.VBox):
         Returns the link, or ``""`` when it would be longer than :data:`MAX_SHARE_URL`
         (then the message says to download the scenario instead).
         """
-        query = self.dashboard.scenario.to_query()
+        share = getattr(self.dashboard, "share_query", None)  # settings beyond the scenario
+        try:
+            query = share() if share is not None else self.dashboard.scenario.to_query()
+        except MarginInputError as exc:    # a hand-built venue does not travel in a link
+            self.link_html.value = ""
+            self.message.value = message_html(f"No link made: {exc}.", "error")
+            return ""
         href = f"{self.app_path}?{query}"
         if len(href) > MAX_SHARE_URL:
             self.link_html.value = ""

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, quote
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
+from traitlets import Float, observe
 
 from ..charts import style
 from ..charts.figures import nice_ticks, save_png_button
@@ -40,6 +41,7 @@ from ..core import Position, RiskTiers, Venue, venues
 from ..core.contracts import contract_size_for
 from ..core.contracts import initial_margin as _initial_margin
 from ..core.errors import MarginInputError, positive_finite
+from ..core.scenario import PathSpec, Scenario
 from ..core.venue_compare import VenueRow, compare_venues
 from .base import Dashboard, definition, info_html
 from .markup import esc
@@ -162,6 +164,10 @@ class VenueComparison(Dashboard):
         The numbers on screen.
     """
 
+    same_mmr = Float(None, allow_none=True,
+                     help="One maintenance rate for every venue (a fraction), or None for "
+                          "each venue's own tier tables.")
+
     def __init__(
         self,
         *,
@@ -175,7 +181,7 @@ class VenueComparison(Dashboard):
     ) -> None:
         super().__init__(title="Same position, every venue", css_class="mw-venue-comparison",
                          **kwargs)
-        self.rows: list[VenueRow] = []
+        self._rows_for: tuple[Any, Any] = (None, None)
         self.side_toggle = w.ToggleButtons(options=[("Long", "long"), ("Short", "short")],
                                            value=side, description="Side",
                                            style={"button_width": "70px"})
@@ -334,13 +340,29 @@ class VenueComparison(Dashboard):
 
     # -- plumbing ---------------------------------------------------------------------------
     def _on_control(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.request_recompute()
+        # the form is read whole into a scenario; a value the dashboard set itself reads back
+        # as the scenario it holds, which runs nothing
+        self.request_recompute()
 
-    @property
-    def same_mmr(self) -> float | None:
+    @observe("same_mmr")
+    def _same_mmr_changed(self, change: dict[str, Any]) -> None:
+        """Assigned from code: show it in the form, which then runs once."""
+        new = change["new"]
+        if new == self._mmr_from_controls():
+            return                           # the form set it
+        with self._guard("same MMR"), self.batch():
+            if new is not None:
+                self.mmr_input.value = round(100 * new, 6)
+            self.rule_toggle.value = SAME if new is not None else OWN
+
+    def _mmr_from_controls(self) -> float | None:
         """The common rate as a fraction, or ``None`` in the own-tables view."""
         return self.mmr_input.value / 100.0 if self.rule_toggle.value == SAME else None
+
+    @property
+    def rows(self) -> list[VenueRow]:
+        """The numbers on screen (the :attr:`result` trait)."""
+        return self.result if self.result is not None else []
 
     def show_stale_tables(self) -> None:
         """Own tables and a 20 BTC position: Binance's 2022 and 2024 brackets now differ."""
@@ -356,20 +378,77 @@ class VenueComparison(Dashboard):
         raise KeyError(key)
 
     # -- the one engine run -----------------------------------------------------------------
-    def _recompute(self) -> None:
+    def _scenario_from_controls(self) -> Scenario:
+        """The compared position as a one-position scenario (its venue is the reference).
+
+        ``isolated_margin`` is None while the margin follows the leverage; the common
+        maintenance rate is the :attr:`same_mmr` trait.
+        """
         q = positive_finite(self.quantity_input.value, "quantity")
         ep = positive_finite(self.entry_input.value, "entry price")
         lev = positive_finite(self.leverage_input.value, "leverage")
-        margin = (initial_margin(q, ep, lev) if self.margin_from_leverage.value
+        margin = (None if self.margin_from_leverage.value
                   else positive_finite(self.margin_input.value, "isolated margin"))
-        rows = compare_venues(self.side_toggle.value, q, ep, lev, margin, self.same_mmr)
-        with self.syncing():
-            if self.margin_from_leverage.value:
-                self.margin_input.value = round(margin, 8)
-            self.margin_input.disabled = bool(self.margin_from_leverage.value)
-            self.mmr_input.disabled = self.rule_toggle.value != SAME
-        self.rows = rows
+        pos = Position("BTCUSDT", self.side_toggle.value, q, ep, lev, "isolated",
+                       isolated_margin=margin)
+        # the wallet is not on this screen: the form keeps the scenario's
+        wallet = (self._committed.wallet_balance if self._committed is not None
+                  else float(margin or q * ep / lev))
+        return Scenario(venue="binance_usdm", wallet_balance=wallet,
+                        positions=(pos,), paths={"BTCUSDT": PathSpec("constant",
+                                                                      {"price": ep})},
+                        steps=2, fees=False)
+
+    def _recompute(self) -> None:
+        """Read the form into :attr:`scenario` and :attr:`same_mmr` (one run if changed)."""
+        new = self._scenario_from_controls()
+        mmr = self._mmr_from_controls()
+        self._refused = False
+        with self.batch():
+            self.same_mmr = mmr
+            self.scenario = new
+        if self._committed is new or self._refused:
+            return
+        if self.error or self._rows_for != (self._committed, self.same_mmr):
+            # the same position under another rule, or the form back after a refusal
+            self.recompute_count += 1
+            with self._guard("compare", on_error=self._on_refused):
+                self.set_trait("result", self._evaluate(self._committed))
+                self._commit(self._committed)
+
+    def _evaluate(self, scenario: Any) -> list[VenueRow]:
+        if not isinstance(scenario, Scenario) or len(scenario.positions) != 1:
+            raise MarginInputError("the venue comparison's scenario holds one position")
+        p = scenario.positions[0]
+        margin = (initial_margin(p.quantity, p.entry_price, p.leverage)
+                  if p.isolated_margin is None else p.isolated_margin)
+        return compare_venues(p.side, p.quantity, p.entry_price, p.leverage, margin,
+                              self.same_mmr)
+
+    def _commit(self, previous: Any) -> None:
+        self._rows_for = (self._committed, self.same_mmr)
+        p = self._committed.positions[0]
         self.clear_error()
+        with self.batch():        # the form's observers end in one read that runs nothing
+            for ctl, value in ((self.side_toggle, p.side),
+                               (self.quantity_input, float(p.quantity)),
+                               (self.entry_input, float(p.entry_price)),
+                               (self.leverage_input, int(p.leverage)),
+                               (self.margin_from_leverage, p.isolated_margin is None)):
+                if ctl.value != value:
+                    ctl.value = value
+            margin = round(p.isolated_margin if p.isolated_margin is not None else
+                           initial_margin(p.quantity, p.entry_price, p.leverage), 8)
+            if self.margin_input.value != margin:
+                self.margin_input.value = margin
+            self.margin_input.disabled = bool(self.margin_from_leverage.value)
+            rule = SAME if self.same_mmr is not None else OWN
+            if self.rule_toggle.value != rule:
+                self.rule_toggle.value = rule
+            if self.same_mmr is not None and self.mmr_input.value != round(
+                    100 * self.same_mmr, 6):
+                self.mmr_input.value = round(100 * self.same_mmr, 6)
+            self.mmr_input.disabled = self.rule_toggle.value != SAME
         self._render()
 
     # -- drawing ----------------------------------------------------------------------------

@@ -195,3 +195,38 @@ def test_messages_quote_hostile_values_briefly():
         with pytest.raises(MarginInputError) as info:
             Scenario.from_json(_mutate(**changes))
         assert len(str(info.value)) < 400, str(info.value)[:500]
+
+
+# -- a hand-built venue ----------------------------------------------------------------------
+
+
+def test_a_preset_venue_object_is_stored_as_its_key_and_round_trips() -> None:
+    from margin_widgets.core.venue import venues as _venues
+
+    scen = PRESETS["one_long"].replace(venue=_venues["bybit_linear"])
+    assert scen.venue == "bybit_linear" and scen.venue_rules is _venues["bybit_linear"]
+    assert Scenario.from_json(scen.to_json()) == scen
+    assert Scenario.from_query(scen.to_query()) == scen
+
+
+def test_a_hand_built_venue_runs_but_does_not_travel() -> None:
+    from margin_widgets.core import RiskTiers
+    from margin_widgets.core.venue import Venue
+
+    mine = Venue("My venue", tiers=RiskTiers.flat(0.01))
+    scen = PRESETS["one_long"].replace(venue=mine)
+    assert scen.venue is mine and scen.account().venue is mine
+    # a preset copied with other rules is hand-built too (with_ clears the key)
+    assert PRESETS["one_long"].replace(
+        venue=mine.with_(name="x")).venue_rules.name == "x"
+    res = scen.run()
+    assert res.account.venue is mine
+    for write in (scen.to_json, scen.to_query):
+        with pytest.raises(MarginInputError, match="hand-built venue"):
+            write()
+
+
+def test_a_venue_that_is_neither_key_nor_venue_is_refused() -> None:
+    for bad in ("nowhere", 3, None):
+        with pytest.raises(MarginInputError, match="unknown venue"):
+            PRESETS["one_long"].replace(venue=bad)

@@ -174,9 +174,12 @@ def test_share_link_keeps_volatility_paths_seed_and_leverage() -> None:
     ex.volatility_input.value = "300%"
     ex.paths_input.value = 500
     ex.leverage_slider.value = 20
-    shared = Scenario.from_query(ex.scenario.to_query())
+    query = ex.share_query()
+    assert "mc_paths=500" in query
+    shared = Scenario.from_query(query)
+    assert "[Monte Carlo" not in shared.description    # the path count is not in the text
     other = MonteCarloExplorer("hedged_pair", background=False, **SMALL)
-    assert other.set_scenario(shared)
+    assert other.set_scenario(shared, **other.query_settings(query))
     assert other.paths_input.value == 500
     assert parse_vol(other.volatility_input.value) == pytest.approx(3.0)
     assert other.seed_input.value == 3 and other.leverage_slider.value == 20
@@ -243,3 +246,27 @@ def test_monte_carlo_explorer_applies_the_scenarios_transfers():
     without = monte_carlo(acct, ex.paths, **kw)["isolated"]
     np.testing.assert_array_equal(got, with_events.liquidated_at)
     assert not np.array_equal(with_events.liquidated_at, without.liquidated_at)
+
+
+def test_an_old_link_with_the_path_count_in_its_description_still_opens() -> None:
+    from margin_widgets.core import Scenario
+
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    ex.paths_input.value = 300
+    old = ex.share_scenario()
+    old = old.replace(description=f"{old.description} [Monte Carlo: 300 paths]")
+    other = MonteCarloExplorer("hedged_pair", background=False, **SMALL)
+    assert other.set_scenario(Scenario.from_query(old.to_query()))
+    assert other.n_paths == 300 and other.last_run.n_paths == 300
+    assert "[Monte Carlo" not in other.scenario.description
+
+
+def test_a_bad_path_count_in_a_link_is_refused_with_a_message() -> None:
+    from margin_widgets.core.errors import MarginInputError
+
+    ex = MonteCarloExplorer("one_long", background=False, **SMALL)
+    with pytest.raises(MarginInputError, match="paths"):
+        ex.query_settings("scenario=x&mc_paths=5")
+    with pytest.raises(MarginInputError, match="whole number"):
+        ex.query_settings("scenario=x&mc_paths=-3")
+    assert ex.query_settings("scenario=x") == {}

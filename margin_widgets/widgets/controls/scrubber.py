@@ -1,0 +1,55 @@
+"""The time scrubber: a step slider and a Play button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ipywidgets import HBox, IntSlider, Play, jslink
+
+from ...charts.shared import LeanLayout, shared_layout, shared_style
+from ._common import _desc, _set
+
+
+class TimeScrubber(HBox):
+    """A step slider and a Play button; moving it never re-runs the engine.
+
+    Attributes
+    ----------
+    slider : IntSlider
+    play : Play
+    """
+
+    def __init__(self, on_scrub: Callable[[int], Any] | None = None, steps: int = 2) -> None:
+        self.on_scrub = on_scrub
+        self.play = Play(value=0, min=0, max=max(1, steps - 1), step=1, interval=50,
+                         description="play", tooltip="Play the path step by step",
+                         style=shared_style(Play), layout=shared_layout())
+        self.slider = IntSlider(
+            value=0, min=0, max=max(1, steps - 1), step=1, description="Time (step)",
+            continuous_update=True, style=_desc(IntSlider),
+            tooltip="Scrub through the path: charts and numbers show this step (arrow keys "
+                    "move one step)", layout=shared_layout(flex="1 1 auto", width="auto"))
+        self.slider.add_class("mw-time-slider")
+        self._link = jslink((self.play, "value"), (self.slider, "value"))
+        super().__init__([self.slider, self.play],
+                         layout=LeanLayout(width="100%", align_items="center"))
+        self.add_class("mw-time-scrubber")
+        self.slider.observe(self._on_value, names="value")
+
+    def _on_value(self, change: dict[str, Any]) -> None:
+        if self.on_scrub is not None:
+            self.on_scrub(int(change["new"]))
+
+    @property
+    def step(self) -> int:
+        """The scrubbed step."""
+        return int(self.slider.value)
+
+    def set_steps(self, steps: int) -> None:
+        """Range ``0 .. steps - 1`` (the value is kept if it still fits)."""
+        top = max(1, int(steps) - 1)
+        value = min(int(self.slider.value), top)
+        _set(self.slider, max=top, value=value)
+        stride = max(1, top // 400)
+        _set(self.play, max=top, step=stride, value=min(int(self.play.value), top))
