@@ -30,6 +30,7 @@ import numpy as np
 
 from .core import Account, Position, RiskTiers, monte_carlo, simulate, venues
 from .core.scenario import PRESETS, PathSpec, Scenario
+from .core.simulation import TransferEvent
 
 __all__ = ["ExerciseSpec", "ChoiceSpec", "Box", "Lesson", "LESSONS", "lesson",
            "lesson5_facts", "PRICE_TOLERANCE"]
@@ -1301,9 +1302,11 @@ def _events(res: Any, kind: str) -> list[Any]:
 
 
 def _after_first(res: Any, kind: str) -> float:
-    """The liquidation price at the step after the first event of ``kind`` (the line as it
-    is drawn right after the marker: at the event's own step the engine shows the line the
-    mark crossed)."""
+    """The liquidation price at the step after the first event of ``kind``.
+
+    That is the line as drawn right after the marker: at the event's own step the engine
+    shows the line the mark crossed.
+    """
     return float(res.liquidation_price[0, _events(res, kind)[0].step + 1])
 
 
@@ -1603,8 +1606,7 @@ L11_SCENARIO = Scenario(
                 f"trader moves {L11_TOPUP:,.0f} USDT from the wallet into its isolated margin.",
     positions=(L11_POSITION,),
     paths={BTC: _lin_pw(*L11_PATH_POINTS["recovers"])}, steps=L11_STEPS,
-    events=({"step": L11_TOPUP_STEP, "kind": "add_margin", "amount": L11_TOPUP,
-             "position": 0},))
+    events=(TransferEvent(L11_TOPUP_STEP, "add_margin", L11_TOPUP, 0),))
 
 
 def l11_path(key: str) -> np.ndarray:

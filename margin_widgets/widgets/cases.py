@@ -18,8 +18,8 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 
-from ..charts import MarginChart, PriceChart, result_view
-from ..charts import style
+from ..charts import MarginChart, PriceChart, result_view, style
+from ..core.errors import MarginInputError
 from ..core.simulation import SimulationResult
 from .markup import esc, message_html
 
@@ -100,8 +100,8 @@ class CaseExplorer(w.VBox):
     toggles : list of ToggleButtons
     result : SimulationResult
         The run shown.
-    keys : tuple of str
-        Its case.
+    case : tuple of str
+        Its keys (not ``keys``: that name is the widget's list of synced traits).
     price_chart, margin_chart : charts of :mod:`margin_widgets.charts`
     summary, events_html, error_box : HTML
     """
@@ -113,6 +113,8 @@ class CaseExplorer(w.VBox):
         self._run = run
         self._describe = describe
         self._cache: dict[tuple[str, ...], SimulationResult] = {}
+        self._reverting = False
+        self._last_error = ""
         self.toggles: list[w.ToggleButtons] = []
         for j, (desc, opts) in enumerate(choices):
             value = start[j] if start is not None else opts[0][1]
@@ -143,9 +145,11 @@ class CaseExplorer(w.VBox):
                           self.events_html])
         self.add_class("mw-root")
         self.add_class("mw-case-explorer")
-        self.keys: tuple[str, ...] = ()
+        self.case: tuple[str, ...] = ()
         self.result: SimulationResult
         self._show(tuple(str(t.value) for t in self.toggles))
+        if not self.case:           # a case given in code that cannot run raises, as the core
+            raise MarginInputError(f"the first case could not be run: {self._last_error}")
 
     def result_of(self, *keys: str) -> SimulationResult:
         """The engine's run of one case (cached)."""
@@ -160,16 +164,25 @@ class CaseExplorer(w.VBox):
             tb.value = k
 
     def _on_toggle(self, _change: Any = None) -> None:
+        if self._reverting:
+            return
         self._show(tuple(str(t.value) for t in self.toggles))
 
     def _show(self, keys: tuple[str, ...]) -> None:
         try:
             res = self.result_of(*keys)
         except Exception as exc:  # noqa: BLE001 - the UI says what went wrong, keeps the last
+            self._last_error = str(exc)
             self.error_box.value = message_html(f"This case could not be run: {exc}")
+            if self.case:                 # the toggles go back to the case still shown
+                self._reverting = True
+                try:
+                    self.select(*self.case)
+                finally:
+                    self._reverting = False
             return
         self.error_box.value = ""
-        self.keys, self.result = keys, res
+        self.case, self.result = keys, res
         view = result_view(res)
         sym = res.account.positions[0].symbol
         self.price_chart.update(view, sym)
