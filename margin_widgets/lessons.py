@@ -1842,3 +1842,54 @@ def lesson(n: int) -> Lesson:
     if n not in LESSONS:
         raise KeyError(f"there are lessons 1 to {len(LESSONS)}")
     return LESSONS[n]
+
+
+# --------------------------------------------------------------- the course, from the apps index
+LESSON_FOLDERS = ("lessons", "..", "../notebooks")
+"""Where the lessons may sit relative to the apps' folder, in order: a copy inside it
+(``margin-widgets serve``, the wheel, Binder), its parent (``margin-widgets lessons DIR
+--apps`` and the classroom hub put the apps in ``DIR/apps``), a source checkout."""
+
+
+def lessons_href_base(here: Any = None) -> str | None:
+    """The relative folder, seen from ``here``, that holds the lesson notebooks.
+
+    ``here`` defaults to the working directory, which is the notebook's folder in Voila and
+    Jupyter. ``None`` when no folder near it has them.
+    """
+    from pathlib import Path
+
+    root = Path.cwd() if here is None else Path(here)
+    first = LESSONS[min(LESSONS)].notebook
+    for base in LESSON_FOLDERS:
+        if (root / base / first).is_file():
+            return base
+    return None
+
+
+def course_index(here: Any = None) -> Any:
+    """The lessons in order, each with its question, goals and a link that opens it."""
+    import ipywidgets as w
+
+    from .widgets.markup import esc
+
+    base = lessons_href_base(here)
+    if base is None:
+        body = ("<p>The lessons are not next to these apps. Copy them with "
+                "<code>margin-widgets lessons DIR --apps</code>, or open them in JupyterLab "
+                "with <code>margin-widgets lab</code>.</p>")
+    else:
+        items = []
+        for n, L in LESSONS.items():
+            href = esc(f"{base}/{L.notebook}")
+            goals = "".join(f"<li>{esc(g)}</li>" for g in L.goals)
+            items.append(f"<li><a class='mw-lesson-link' href='{href}' target='_self'>"
+                         f"<b>Lesson {n} — {esc(L.title)}</b></a><br><i>{esc(L.question)}"
+                         f"</i><ul>{goals}</ul></li>")
+        items.append(f"<li><a class='mw-lesson-link' href='{esc(base)}/assessment.ipynb' "
+                     f"target='_self'><b>Final assessment</b></a>: questions across the "
+                     f"lessons, graded by the engine.</li>")
+        body = f"<ol class='mw-course-list'>{''.join(items)}</ol>"
+    box = w.HTML(f"<div class='mw-course-index'><h2>The lessons, in order</h2>{body}</div>")
+    box.add_class("mw-course")
+    return box
