@@ -1310,6 +1310,10 @@ def _after_first(res: Any, kind: str) -> float:
     return float(res.liquidation_price[0, _events(res, kind)[0].step + 1])
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _describe_run(res: Any, *_keys: str) -> str:
     """What happened on one run, in words, from the engine's events."""
     cur = res.account.currency
@@ -1319,12 +1323,15 @@ def _describe_run(res: Any, *_keys: str) -> str:
                                               if e.kind == "add_margin"]
     out = []
     if tops:
-        out.append(f"{len(tops)} top-up(s) moved {sum(e.amount for e in tops):,.2f} {cur} "
-                   f"into the position (steps {', '.join(f'{e.step:,}' for e in tops)}).")
+        steps = ", ".join(f"{e.step:,}" for e in tops)
+        out.append(f"{_count(len(tops), 'top-up')} moved {sum(e.amount for e in tops):,.2f} "
+                   f"{cur} into the position (step{'s' if len(tops) > 1 else ''} {steps}).")
     if parts:
         closed = sum(e.quantity for e in parts)
-        out.append(f"{len(parts)} partial liquidation(s) (steps {parts[0].step:,} to "
-                   f"{parts[-1].step:,}) closed {closed:,.4f} BTC at a realized loss of "
+        where = (f"steps {parts[0].step:,} to {parts[-1].step:,}" if len(parts) > 1
+                 else f"step {parts[0].step:,}")
+        out.append(f"{_count(len(parts), 'partial liquidation')} ({where}) closed "
+                   f"{closed:,.4f} BTC at a realized loss of "
                    f"{sum(e.loss for e in parts):,.2f} {cur}.")
     if full:
         e = full[0]

@@ -80,10 +80,10 @@ def lesson_nb(n):
     for box in L.boxes:
         cells.append(md(_box(box)))
     cells.append(md("## Explain\n\nAnswers are checked by the engine. Prices and amounts "
-                    "in USDT are accepted to the dollar; the accepted tolerance is written "
-                    "under every answer box. A wrong answer gets a hint about the likely "
-                    "mistake; the worked solution opens after a first attempt. Conceptual "
-                    "questions explain every option."))
+                    "(USDT, or USDC on Hyperliquid) are accepted to the dollar; the "
+                    "accepted tolerance is written under every answer box. A wrong answer "
+                    "gets a hint about the likely mistake; the worked solution opens after "
+                    "a first attempt. Conceptual questions explain every option."))
     for k, spec in enumerate(L.exercises, 1):
         if k in predict:
             continue

@@ -65,11 +65,13 @@ def events_table_html(result: SimulationResult) -> str:
                f"paid</b>: how far the pool was below zero when the price gapped past "
                f"bankruptcy.")
     body = "".join(rows) or "<tr><td colspan='9'>no events</td></tr>"
-    return (f"<table class='mw-events-table'>{head}{body}</table>"
+    return (f"<div class='mw-events-wrap'><table class='mw-events-table'>{head}{body}"
+            f"</table></div>"
             f"<div class='mw-caption'>{caption}</div>")
 
 
 _CSS = """<style>
+.mw-events-wrap {overflow-x: auto; max-width: 100%;}
 .mw-events-table {border-collapse: collapse; font-size: 12px; margin: 4px 0;}
 .mw-events-table th, .mw-events-table td {border-bottom: 1px solid #ddd; padding: 2px 8px;
   text-align: right; white-space: nowrap;}
