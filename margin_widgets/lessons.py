@@ -15,7 +15,8 @@ article the kit was built from) says something exchanges do not do; "you can now
 
 Every expected answer is computed by the engine when the learner presses *Check*. Every
 "because" a lesson gives about a path is confirmed by a counterfactual engine run, computed in
-the explanation itself (:func:`lesson5_facts`), never typed in.
+the explanation itself (:func:`lesson5_facts`, :func:`lesson10_facts`,
+:func:`lesson11_facts`), never typed in.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from .core.scenario import PRESETS, PathSpec, Scenario
 from .core.simulation import TransferEvent
 
 __all__ = ["ExerciseSpec", "ChoiceSpec", "Box", "Lesson", "LESSONS", "lesson",
-           "lesson5_facts", "PRICE_TOLERANCE"]
+           "lesson5_facts", "lesson10_facts", "lesson11_facts", "l10_run", "l11_run",
+           "course_index", "PRICE_TOLERANCE"]
 
 TextOrFn = str | Callable[[], str]
 Mistake = tuple[Callable[[], float], str]
@@ -1371,6 +1373,7 @@ class Lesson10Facts:
 
 @cache
 def lesson10_facts() -> Lesson10Facts:
+    """Lesson 10's runs: the partial rule, its counterfactuals and the gap."""
     r = l10_run("partial", "recovers")
     parts = _events(r, "partial liquidation")
     k = parts[0].step
@@ -1660,6 +1663,7 @@ class Lesson11Facts:
 
 @cache
 def lesson11_facts() -> Lesson11Facts:
+    """Lesson 11's runs: every protection on both paths."""
     tops = {p: tuple(float(e.amount) for e in _events(l11_run("auto", p), "auto-add margin"))
             for p in L11_PATH_POINTS}
     steps = {p: tuple(int(e.step) for e in _events(l11_run("auto", p), "auto-add margin"))
