@@ -241,6 +241,12 @@ def test_lesson10_every_because_is_confirmed_by_a_counterfactual_run():
     assert f.final_kept["falls"] == pytest.approx(full)
     assert f.final_partial["recovers"] > full > f.final_partial["falls"]   # the reason holds
     assert "confirms the reason" in _l10_richer_why()
+    # "under Hyperliquid's rule it returns to the trader": the kept run ends richer by it
+    from margin_widgets.lessons import l10_run as run
+
+    kept_minus_forfeit = float(run("kept", "recovers").equity[-1]
+                               - run("forfeit", "recovers").equity[-1])
+    assert kept_minus_forfeit == pytest.approx(30_000 + 5 * (54_650 - 60_000))
     # the gap is below bankruptcy: every rule closes in full and the fund pays the same
     from margin_widgets.lessons import L10_RULES, l10_run
 
