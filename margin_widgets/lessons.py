@@ -1901,6 +1901,9 @@ def course_index(here: Any = None) -> Any:
                      f"target='_self'><b>Final assessment</b></a>: questions across the "
                      f"lessons, graded by the engine.</li>")
         body = f"<ol class='mw-course-list'>{''.join(items)}</ol>"
-    box = w.HTML(f"<div class='mw-course-index'><h2>The lessons, in order</h2>{body}</div>")
+    css = ("<style>.mw-course-index a.mw-lesson-link {color: var(--jp-content-link-color, "
+           "#1565c0); text-decoration: underline;}</style>")
+    box = w.HTML(f"{css}<div class='mw-course-index'><h2>The lessons, in order</h2>{body}"
+                 f"</div>")
     box.add_class("mw-course")
     return box
