@@ -44,7 +44,7 @@ SCHEMA = "margin_widgets/assessment-results"
 VERSION = 1
 MAX_ID = 64
 INTRO = (
-    "Fourteen questions across lessons 1 to 9, half of them conceptual. Type your learner "
+    "Sixteen questions across lessons 1 to 11, half of them conceptual. Type your learner "
     "id (your instructor gives it to you) and press *Start*: the numbers are drawn for your "
     "id, so they differ from your neighbour's, and the engine grades every answer. Prices and "
     "amounts are accepted to the dollar, percentages to 0.05 points. The summary at the "
@@ -136,7 +136,7 @@ def _numeric(qid: str, lesson: int, prompt: str, answer: float, unit: str, tol: 
 
 
 def questions_for(learner_id: str) -> list[Question]:
-    """The learner's 14 questions (7 numeric, 7 conceptual), answers from the engine."""
+    """The learner's 16 questions (8 numeric, 8 conceptual), answers from the engine."""
     rng = np.random.default_rng(learner_seed(learner_id))
     pick = rng.choice
     qs: list[Question] = []
@@ -226,6 +226,18 @@ def questions_for(learner_id: str) -> list[Question]:
         a7.liquidation_price(0, {BTC: ep7}), "USDT", 1.0,
         "margin + (P − entry) = entry × 0.5 %."))
 
+    # 15 (lesson 11) auto-add margin: the first top-up, from an engine run on Bybit
+    q15 = float(pick([0.5, 1.0, 2.0]))
+    ep15 = float(pick(np.arange(40_000, 70_001, 1_000)))
+    lev15 = float(pick([10, 20]))
+    im15 = q15 * ep15 / lev15
+    w15 = float(round(im15 * float(pick([1.5, 2.0, 2.5, 3.0])), -2))
+    a15 = Account(venues["bybit_linear"], w15,
+                  [Position(BTC, "long", q15, ep15, lev15, "isolated", auto_add_margin=True)])
+    r15 = simulate(a15, {BTC: np.linspace(ep15, ep15 * (1 - 3 / lev15), 200)})
+    tops = [e.amount for e in r15.events() if e.kind == "auto-add margin"]
+    qs_top = float(tops[0]) if tops else float("nan")
+
     # conceptual
     qs.append(_choice("q08", 4, "In cross mode you raise a position's leverage. Its "
                       "liquidation price:", [
@@ -274,6 +286,24 @@ def questions_for(learner_id: str) -> list[Question]:
                           ("1.1 percentage points: √(0.5 × 0.5 ÷ 2,000)", "Right."),
                           ("0.05 points", "Far too small for 2,000 paths."),
                           ("10 points", "Far too large for 2,000 paths.")], 0, rng))
+    qs.append(_numeric(
+        "q15", 11, f"Bybit, auto-add margin on: isolated long of <b>{q15:g} BTC</b> at "
+                   f"{ep15:,.0f} USDT, <b>{lev15:g}x</b>, in a <b>{w15:,.0f} USDT</b> wallet "
+                   "(the 0.055 % opening fee was paid from it). The mark falls to the "
+                   "liquidation price. How much does the first top-up move into the position?",
+        qs_top, "USDT", 1.0,
+        "The position's initial margin (quantity × entry ÷ leverage), or all the available "
+        "balance (wallet − initial margin − fee) when that is less."))
+    qs.append(_choice("q16", 10, "Your exchange sends you a <b>margin call</b>. What has "
+                      "happened?", [
+                          ("a warning: your margin ratio is high; the position is still open "
+                           "and may be liquidated at any moment",
+                           "Right: Binance documents it as risk guidance that can arrive "
+                           "together with the liquidation."),
+                          ("your position has been liquidated", "It is a warning, not the "
+                                                                "liquidation."),
+                          ("the exchange will wait for you to add margin before liquidating",
+                           "Nothing waits: the liquidation comes at its trigger.")], 0, rng))
     return qs
 
 

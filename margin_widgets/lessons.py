@@ -15,7 +15,8 @@ article the kit was built from) says something exchanges do not do; "you can now
 
 Every expected answer is computed by the engine when the learner presses *Check*. Every
 "because" a lesson gives about a path is confirmed by a counterfactual engine run, computed in
-the explanation itself (:func:`lesson5_facts`), never typed in.
+the explanation itself (:func:`lesson5_facts`, :func:`lesson10_facts`,
+:func:`lesson11_facts`), never typed in.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ import numpy as np
 
 from .core import Account, Position, RiskTiers, monte_carlo, simulate, venues
 from .core.scenario import PRESETS, PathSpec, Scenario
+from .core.simulation import TransferEvent
 
 __all__ = ["ExerciseSpec", "ChoiceSpec", "Box", "Lesson", "LESSONS", "lesson",
-           "lesson5_facts", "PRICE_TOLERANCE"]
+           "lesson5_facts", "lesson10_facts", "lesson11_facts", "l10_run", "l11_run",
+           "course_index", "PRICE_TOLERANCE"]
 
 TextOrFn = str | Callable[[], str]
 Mistake = tuple[Callable[[], float], str]
@@ -1239,195 +1242,601 @@ _L9 = Lesson(
 
 
 # ================================================================================ lesson 10
-# DRAFT, with what the engine has today: full liquidation, the insurance fund's payout on a
-# gap, and ADL explained. Partial liquidation and the clearance fee wait for the engine's
-# liquidation work (issue 10).
-L10_SCENARIO = PRESETS["flash_crash"]
+# One isolated long on Hyperliquid's BTC table, run under three liquidation rules (the only
+# thing that differs) along three paths. Every number comes from the engine; every "because"
+# from a counterfactual run (lesson10_facts).
+SRC_HL_PARTIAL = ("Hyperliquid's announcement of partial liquidations and the docs' "
+                  "“Liquidations” page as quoted by docs built on it, read 2026-12-02 (the "
+                  "kit's hyperliquid preset): 20 % at a time above 100,000 USDC, a 30 s "
+                  "cooldown, the remaining margin stays with the trader")
+SRC_BINANCE_PROTOCOL = ("Binance “Liquidation Protocol” (as mirrored in the TraderWagon futures "
+                        "FAQ, read 2026-12-02; the kit's binance_usdm preset)")
+SRC_BINANCE_MARGIN_CALL = ("Binance Open Platform docs, USDⓈ-M Futures › User Data Streams › "
+                           "“Event: Margin Call” (developers.binance.com, undated, read "
+                           "2026-12-02)")
+SRC_BINANCE_INSURANCE = ("Binance FAQ 360033525371 “Futures Insurance Funds”, last updated "
+                         "2025-05-06 (a mirrored copy, read 2026-12-02)")
+SRC_BYBIT_ADL = ("Bybit Help Center, “Auto-Deleveraging (ADL) Mechanism”, dated 2024-09-06, "
+                 "read 2026-12-02")
 SRC_HL_ADL = ("Hyperliquid docs, Trading › Auto-deleveraging (hyperliquid.gitbook.io, read "
               "2026-12)")
 
+HL = venues["hyperliquid"]
+L10_WALLET = 40_000.0
+L10_POSITION = Position("BTC", "long", 5, 60_000, 10, "isolated")
+L10_RULES: dict[str, Any] = {
+    "partial": HL,
+    "kept": HL.with_(partial_liquidation=None),
+    "forfeit": HL.with_(partial_liquidation=None, liquidation_fee_rate=None),
+}
+L10_RULE_LABELS = (("Partial: 20 % at a time (Hyperliquid)", "partial"),
+                   ("Full close, the rest kept", "kept"),
+                   ("Full close, the rest forfeited (Binance)", "forfeit"))
+L10_PATH_POINTS: dict[str, list[tuple[float, float]]] = {
+    "recovers": [(0, 60_000), (110, 54_500), (150, 54_000), (299, 58_000)],
+    "falls": [(0, 60_000), (110, 54_500), (299, 48_000)],
+    "gap": [(0, 60_000), (99, 58_000), (100, 45_000), (299, 50_000)],
+}
+L10_PATH_LABELS = (("Falls, then recovers", "recovers"), ("Keeps falling", "falls"),
+                   ("Gaps 22 % in one step", "gap"))
+L10_STEPS = 300
 
-def _l10_run() -> dict[str, Any]:
-    hit = _RUNS.get(-10)
-    if hit is None:
-        hit = (L10_SCENARIO, L10_SCENARIO.compare())
-        _RUNS[-10] = hit
-    return hit[1]
+
+def l10_path(key: str) -> np.ndarray:
+    """The mark path of lesson 10's case ``key`` (50 USDC a step on the slide)."""
+    from .core import paths as P
+
+    return P.piecewise(L10_PATH_POINTS[key], L10_STEPS)
+
+
+@cache
+def l10_run(rule: str, path: str) -> Any:
+    """The engine on one case of lesson 10 (opening fee charged, as on the venue)."""
+    acct = Account(L10_RULES[rule], L10_WALLET, [L10_POSITION])
+    return simulate(acct, {"BTC": l10_path(path)})
+
+
+def _events(res: Any, kind: str) -> list[Any]:
+    return [e for e in res.events() if e.kind == kind]
+
+
+def _after_first(res: Any, kind: str) -> float:
+    """The liquidation price at the step after the first event of ``kind``.
+
+    That is the line as drawn right after the marker: at the event's own step the engine
+    shows the line the mark crossed.
+    """
+    return float(res.liquidation_price[0, _events(res, kind)[0].step + 1])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _describe_run(res: Any, *_keys: str) -> str:
+    """What happened on one run, in words, from the engine's events."""
+    cur = res.account.currency
+    parts = _events(res, "partial liquidation")
+    full = _events(res, "liquidation")
+    tops = _events(res, "auto-add margin") + [e for e in res.events()
+                                              if e.kind == "add_margin"]
+    out = []
+    if tops:
+        steps = ", ".join(f"{e.step:,}" for e in tops)
+        out.append(f"{_count(len(tops), 'top-up')} moved {sum(e.amount for e in tops):,.2f} "
+                   f"{cur} into the position (step{'s' if len(tops) > 1 else ''} {steps}).")
+    if parts:
+        closed = sum(e.quantity for e in parts)
+        where = (f"steps {parts[0].step:,} to {parts[-1].step:,}" if len(parts) > 1
+                 else f"step {parts[0].step:,}")
+        out.append(f"{_count(len(parts), 'partial liquidation')} ({where}) closed "
+                   f"{closed:,.4f} BTC at a realized loss of "
+                   f"{sum(e.loss for e in parts):,.2f} {cur}.")
+    if full:
+        e = full[0]
+        out.append(f"Liquidated in full at step {e.step:,} (mark {e.mark:,.2f}): "
+                   f"{e.quantity:,.4f} BTC closed; forfeited or fee {e.fee:,.2f} {cur}; "
+                   f"insurance fund paid {e.insurance_payout:,.2f} {cur}.")
+    else:
+        q = float(np.asarray(res.quantity)[0, -1])
+        out.append(f"Never liquidated in full: {q:,.4f} BTC still open at the end.")
+    out.append(f"Equity at the end: {float(res.equity[-1]):,.2f} {cur}.")
+    return " ".join(out)
+
+
+def _l10_widget() -> Any:
+    from .widgets.cases import CaseExplorer
+
+    return CaseExplorer(
+        "Isolated 10x long of 5 BTC from 60,000 on Hyperliquid's BTC table (MMR 1.25 %), "
+        "40,000 USDC wallet", [("Liquidation rule", L10_RULE_LABELS),
+                               ("Price path", L10_PATH_LABELS)],
+        l10_run, _describe_run, start=("partial", "recovers"))
+
+
+@dataclass(frozen=True)
+class Lesson10Facts:
+    """Engine runs behind every "because" of lesson 10 (computed, never typed)."""
+
+    first_step: int          # first partial liquidation (partial rule, recovering path)
+    first_mark: float
+    lp_after_first: float
+    n_partial: int
+    final_partial: dict[str, float]   # final equity per path, partial rule
+    final_kept: dict[str, float]      # final equity per path, full close with the rest kept
+    forfeited: float                  # forfeit rule, recovering path
+    payout: float                     # the gap path (same under every rule)
+
+
+@cache
+def lesson10_facts() -> Lesson10Facts:
+    """Lesson 10's runs: the partial rule, its counterfactuals and the gap."""
+    r = l10_run("partial", "recovers")
+    parts = _events(r, "partial liquidation")
+    k = parts[0].step
+    forf = l10_run("forfeit", "recovers")
+    return Lesson10Facts(
+        first_step=k, first_mark=float(parts[0].mark),
+        lp_after_first=float(r.liquidation_price[0, k + 1]), n_partial=len(parts),
+        final_partial={p: float(l10_run("partial", p).equity[-1]) for p in L10_PATH_POINTS},
+        final_kept={p: float(l10_run("kept", p).equity[-1]) for p in L10_PATH_POINTS},
+        forfeited=float(sum(e.fee for e in _events(forf, "liquidation"))),
+        payout=float(np.sum(l10_run("partial", "gap").insurance_payout)))
+
+
+def _l10_richer_why() -> str:
+    f = lesson10_facts()
+    rec = f.final_partial["recovers"] - f.final_kept["recovers"]
+    fall = f.final_partial["falls"] - f.final_kept["falls"]
+    if rec <= 0 or fall >= 0:
+        return ("On these paths the engine does not confirm that the recovery decided it, so "
+                "the lesson does not say it.")
+    return (f"Engine: on the recovering path the partial rule ended {rec:,.2f} USDC richer "
+            f"than a full close at the first breach — the part left open recovered with the "
+            f"price. The counterfactual run on the path that keeps falling confirms the "
+            f"reason: there the partial rule ended {-fall:,.2f} USDC poorer, because each "
+            f"part was closed lower than the first.")
+
+
+def _l10_forfeit_why() -> str:
+    f = lesson10_facts()
+    return (f"At the full close the pool's margin balance was {f.forfeited:,.2f} USDC (the "
+            f"isolated margin minus the loss at the mark {f.first_mark:,.2f}); under the "
+            f"forfeit rule all of it goes to the insurance fund, under Hyperliquid's rule it "
+            f"returns to the trader.")
 
 
 _L10 = Lesson(
-    10, "What happens at liquidation (draft)",
-    "The price gapped through my liquidation price: do I owe the exchange, and who pays?",
-    _compare(L10_SCENARIO),
+    10, "What happens at liquidation: margin call, partial liquidation, fees, insurance "
+        "fund, ADL",
+    "The mark reached my liquidation price: what is closed, what do I keep, and who pays "
+    "when the price gaps?",
+    _l10_widget,
     (
         _choice(
-            "<b>Predict</b>: a 20x cross long in a 3,000 USDT wallet; the mark gaps 25 % down "
-            "in one step, far past the bankruptcy price. Do you end up owing the exchange "
-            "money?",
-            [("Yes — the loss beyond the wallet is a debt",
-              "Not on the exchanges the kit models: the loss stops at the pool."),
-             ("No — the loss stops at the pool (here the whole cross wallet); the insurance "
-              "fund pays the rest",
-              "Right: the engine records the insurance fund's payout at the liquidation "
-              "step."),
-             ("No — because the position is closed at the liquidation price, not lower",
-              "On a gap there is no trade at the liquidation price: the position closes at "
-              "the gapped mark.")], 1, predict=True),
+            "<b>Predict</b>: an isolated long of 5 BTC (300,000 USDC of notional) on "
+            "Hyperliquid; the mark reaches its liquidation price. What does the venue do?",
+            [("Closes the whole position at once — because the trigger was reached",
+              "Not above 100,000 USDC on Hyperliquid: only part of it is closed."),
+             ("Closes 20 % of it; the rest stays open with a new, lower liquidation price",
+              f"Right ({SRC_HL_PARTIAL}). Select “Partial” in the widget: the first ✕ "
+              "closes 1 BTC."),
+             ("Nothing until the mark reaches the bankruptcy price",
+              "The trigger is the liquidation price (margin balance = maintenance margin), "
+              "before bankruptcy.")], 1, predict=True),
         ExerciseSpec(
-            "In the cross column, how much does the insurance fund pay at the liquidation "
-            "step (the ✕'s tooltip or the events table)?",
-            lambda: float(np.sum(_l10_run()["cross"].insurance_payout)),
-            "USDT", PRICE_TOLERANCE,
-            ("The pool had the wallet minus the opening fee; the position lost "
-             "0.5 × (45,000 − 60,000).",),
-            "Loss 0.5 × 15,000 = 7,500 USDT against a pool of 3,000 − 15 (opening fee) = "
-            "2,985 USDT: the insurance fund pays <b>4,515 USDT</b>.",
-            why="The pool went below zero by that much; the trader's loss stops at the pool.",
-            mistakes=((lambda: 7_500.0, "That is the whole loss; the pool paid its 2,985 "
-                                        "USDT first."),
-                      (lambda: 4_500.0, "Close: the pool had 2,985 USDT, not 3,000 — the "
-                                        "opening fee had already left it.")),
-            read=lambda w: float(np.sum(w.result["cross"].insurance_payout))),
+            "Isolated margin 30,000 USDC, maintenance margin rate 1.25 % (Hyperliquid, BTC "
+            "up to 40x): what is the liquidation price of the 5 BTC long at the start?",
+            lambda: Account(HL, L10_WALLET, [L10_POSITION]).liquidation_price(
+                0, {"BTC": 60_000.0}),
+            "USDC", PRICE_TOLERANCE,
+            ("Solve 30,000 + 5 × (P − 60,000) = 5 × P × 1.25 %.",),
+            "P = (300,000 − 30,000) ÷ (5 × 0.9875) = <b>54,683.54 USDC</b>.",
+            why="Only the isolated margin backs the position; the maintenance margin is "
+                "measured at the mark.",
+            mistakes=((lambda: 54_000.0, "That is the bankruptcy price (margin + uPnL = 0); "
+                                         "liquidation comes earlier."),),
+            read=lambda w: float(w.result_of("partial", "recovers").liquidation_price[0, 0])),
         ExerciseSpec(
-            "And in isolated mode: what equity is left at the end of the path?",
-            lambda: float(_l10_run()["isolated"].equity[-1]),
-            "USDT", PRICE_TOLERANCE,
-            ("Isolated loses only its margin: 0.5 × 60,000 ÷ 20.",
-             "Don't forget the opening fee, paid from the wallet."),
-            "3,000 − 15 (opening fee) − 1,500 (the isolated margin, lost) = <b>1,485 "
-            "USDT</b>.",
-            why="The gap took the isolated margin; the rest of the wallet was never in the "
-                "pool.",
-            mistakes=((lambda: 1_500.0, "You forgot the 15 USDT opening fee."),),
-            read=lambda w: float(w.result["isolated"].equity[-1])),
+            "On the recovering path the first partial liquidation closes 1 BTC at the mark "
+            "of 54,650 (step 107). What is the liquidation price of the 4 BTC left (the "
+            "dashed line right after the first ✕)?",
+            lambda: lesson10_facts().lp_after_first,
+            "USDC", PRICE_TOLERANCE,
+            ("The closed BTC realized 54,650 − 60,000 = −5,350: the isolated margin is now "
+             "24,650.",
+             "Solve 24,650 + 4 × (P − 60,000) = 4 × P × 1.25 %."),
+            "P = (240,000 − 24,650) ÷ (4 × 0.9875) = <b>54,518.99 USDC</b>: only 164.55 "
+            "lower. The next 150 USDC of fall triggers the next partial liquidation.",
+            why="The margin balance did not change, but the maintenance margin fell by 20 %.",
+            mistakes=((lambda: 54_683.54, "That is the line before the partial liquidation; "
+                                          "4 BTC need less maintenance margin."),
+                      (lambda: (240_000 - 30_000) / (4 * 0.9875),
+                       "The closed BTC's loss (5,350) was realized into the isolated margin: "
+                       "it is 24,650 now, not 30,000.")),
+            read=lambda w: _after_first(w.result_of("partial", "recovers"),
+                                        "partial liquidation")),
         _choice(
-            "The insurance fund cannot cover a bankrupt position. What does Hyperliquid do?",
-            [("Auto-deleveraging: traders on the opposite side, ranked by unrealized PnL and "
-              "leverage, are closed against the bankrupt position",
-              f"Right ({SRC_HL_ADL}). The kit explains ADL; it does not simulate other "
-              "traders."),
+            "Closing 1 BTC did not add a cent to the margin balance. Why does it stop the "
+            "liquidation?",
+            [("Because the maintenance margin is a rate on the notional: 20 % less notional "
+              "needs 20 % less maintenance margin, so the same balance is above it again",
+              "Right: at 54,650 the balance is 3,250 USDC; the requirement falls from "
+              "3,415.63 to 2,732.50."),
+             ("Because the sale realized a profit", "It realized a loss (−5,350 USDC)."),
+             ("Because the venue adds margin to the position", "No margin is added: that is "
+                                                               "auto-add margin (lesson 11).")],
+            0),
+        ExerciseSpec(
+            "Switch to “Full close, the rest forfeited” (Binance's rule for a full close) on "
+            "the recovering path. How much margin goes to the insurance fund?",
+            lambda: lesson10_facts().forfeited,
+            "USDC", PRICE_TOLERANCE,
+            ("The position closes at the first breach, mark 54,650.",
+             "What is left is the margin balance there: 30,000 + 5 × (54,650 − 60,000)."),
+            "30,000 − 26,750 = <b>3,250 USDC</b> go to the insurance fund. Under "
+            "“Full close, the rest kept” (Hyperliquid) the trader keeps them.",
+            why=_l10_forfeit_why,
+            mistakes=((lambda: 0.0, "That is the rule “the rest kept”; this case forfeits "
+                                    "it."),
+                      (lambda: 30_000.0, "The loss at the mark (26,750) had already used most "
+                                         "of the 30,000 margin.")),
+            read=lambda w: float(sum(e.fee for e in _events(
+                w.result_of("forfeit", "recovers"), "liquidation")))),
+        _choice(
+            "On the recovering path, which rule ends richer, partial liquidation or a full "
+            "close (the rest kept)? Compare, then check the reason on the path that keeps "
+            "falling.",
+            [("Partial — because the part left open recovered with the price",
+              _l10_richer_why),
+             ("Full — because closing early always loses less",
+              "Not here: check the two final equities in the sentence under the charts."),
+             ("The same — because both keep the remaining margin",
+              "They keep it, but partial keeps part of the position too.")], 0),
+        ExerciseSpec(
+            "Now the path that <b>gaps</b> from 58,000 to 45,000 in one step. How much does "
+            "the insurance fund pay?",
+            lambda: lesson10_facts().payout,
+            "USDC", PRICE_TOLERANCE,
+            ("At 45,000 the position has lost 5 × 15,000.",
+             "The pool had 30,000 of margin; the fund pays what the loss exceeds it by."),
+            "Loss 5 × (60,000 − 45,000) = 75,000 against 30,000 of margin: the insurance "
+            "fund pays <b>45,000 USDC</b>. The trader loses the 30,000, not more; with the "
+            "balance below zero, the position is closed in full under every rule.",
+            why="The pool went below zero by that much; the trader's loss stops at the pool.",
+            mistakes=((lambda: 75_000.0, "That is the whole loss; the margin paid its 30,000 "
+                                         "first."),
+                      (lambda: 30_000.0, "That is what the trader loses; the fund pays the "
+                                         "rest.")),
+            read=lambda w: float(np.sum(w.result_of("partial", "gap").insurance_payout))),
+        _choice(
+            "Binance pushes a <b>MARGIN_CALL</b> message to your account. What does it "
+            "mean?",
+            [("Your position has been liquidated",
+              "Not necessarily: it is a warning; the liquidation is a separate event."),
+             ("A warning that your risk ratio is high; the position is still open, and the "
+              "warning can come too late",
+              f"Right ({SRC_BINANCE_MARGIN_CALL}): it is pushed “when the user's position "
+              "risk ratio is too high”, is “risk guidance information”, and the position "
+              "may be liquidated at the same time. The page gives no threshold, so the kit "
+              "does not model it."),
+             ("The exchange will wait for you to add margin before liquidating",
+              "No source the kit read says so: the liquidation comes at its trigger whether "
+              "or not you answered.")], 1),
+        _choice(
+            "The insurance fund cannot cover a bankrupt position. What happens then?",
+            [("Auto-deleveraging: profitable traders on the opposite side, ranked by profit "
+              "and leverage, are closed against the bankrupt position",
+              f"Right ({SRC_BYBIT_ADL}; {SRC_HL_ADL}). The kit explains ADL; it does not "
+              "simulate other traders."),
              ("It charges the trader's other accounts", "No: the loss stops at the pool."),
-             ("It halts trading", "Not what the docs describe.")], 0),
+             ("It halts trading", "Not what the venues' docs describe.")], 0),
     ),
-    goals=("say what happens to the pool's money at liquidation",
-           "compute the insurance fund's payout on a gap",
-           "explain auto-deleveraging (ADL)"),
+    goals=("say what a margin call is, and what it is not",
+           "follow a partial liquidation: what is closed and where the new liquidation "
+           "price lies",
+           "compare the rules for the margin left at liquidation (kept, fee, forfeited)",
+           "compute the insurance fund's payout on a gap, and explain ADL"),
     intro=(
-        "**This lesson is a draft** built with what the kit's engine does today: it closes "
-        "the whole pool at the liquidation step (full liquidation), what is left of the "
-        "margin is forfeited to the **insurance fund**, and when a gap takes the pool below "
-        "zero the insurance fund pays the difference (the engine records it). Partial "
-        "liquidation and the clearance fee come with the engine's next liquidation work. "
-        "When the insurance fund cannot pay, exchanges **auto-deleverage** (ADL) profitable "
-        "opposite positions."),
+        "A liquidation is not one thing. Before it, some exchanges send a **margin call**: a "
+        "warning that the position is close to its trigger (Binance pushes a MARGIN_CALL "
+        "message “when the user's position risk ratio is too high”; it is a warning, not a "
+        "liquidation, and no threshold is published on that page, so the kit does not model "
+        "it). At the trigger (margin balance = maintenance margin, lesson 2) the venue's "
+        "rule decides what happens. **Partial liquidation**: Hyperliquid closes 20 % of a "
+        "position above 100,000 USDC at a time; Binance reduces a large position into a "
+        "lower bracket first (tier step-down, lesson 9). A **full liquidation** closes what "
+        "is left; the margin balance still there is either kept by the trader (Hyperliquid), "
+        "charged a **liquidation (clearance) fee** on the closed notional (dYdX: up to "
+        "1.5 %), or forfeited to the **insurance fund** (Binance). When a gap takes the pool "
+        "below zero, the insurance fund pays the difference; when it cannot, the venue "
+        "**auto-deleverages** (ADL) profitable opposite positions."),
     look=(
-        "The Flash crash preset: a 20x long of 0.5 BTC in a 3,000 USDT wallet; at step 300 "
-        "the mark gaps from 60,000 to 45,000 and then recovers. Hover the ✕ markers and read "
-        "the sentence under the charts."),
-    try_this=("Lower the leverage to 5x: is the position still liquidated by the gap? What "
-              "does the insurance fund pay now?"),
-    you_can_now=("say who pays when a price gaps through the bankruptcy price",
-                 "compute an insurance-fund payout",
-                 "explain ADL"),
-    boxes=(Box("After liquidation you can owe the exchange money.",
-               "On the exchanges the kit models the loss stops at the pool: what is left of "
-               "the margin goes to the insurance fund, which also pays when a gap takes the "
-               "pool below zero; when it cannot, profitable opposite traders are "
-               "auto-deleveraged (Hyperliquid: “a user who has no open positions will not "
-               "socialize any losses”).",
-               f"MARGIN_MODEL.md section 5; {SRC_HL_ADL}"),),
+        "The widget runs one position — an isolated 10x long of 5 BTC from 60,000 with "
+        "30,000 USDC of margin in a 40,000 USDC wallet, on Hyperliquid's BTC table — under "
+        "three liquidation rules and along three paths; only the selected rule or path "
+        "changes. Start with “Partial” and “Falls, then recovers”: every ✕ is a partial "
+        "liquidation (hover it), the dashed line steps down after each, and the table lists "
+        "the quantity closed, the realized loss and the fees. Then switch the rule, and the "
+        "path."),
+    try_this=(
+        "Select “Keeps falling”: how many partial liquidations before the rest is closed in "
+        "full, and why does the last one close everything (hint: 20 % above 100,000 USDC of "
+        "notional)? Then select “Gaps 22 % in one step” under each rule: why are the three "
+        "outcomes the same?"),
+    you_can_now=("tell a margin call (a warning) from a liquidation",
+                 "compute the liquidation price after a partial liquidation",
+                 "say what each venue does with the margin left at liquidation",
+                 "compute the insurance fund's payout on a gap, and say what ADL is"),
+    boxes=(
+        Box("A margin call gives you time to add funds and prevents the liquidation of the "
+            "entire account.",
+            "Binance documents its margin call as “risk guidance information” pushed when "
+            "the risk ratio is too high, and warns that the position may be liquidated at "
+            "the same time. Nothing waits for your answer: the liquidation comes at its "
+            "trigger. What limits the damage is the venue's liquidation rule (partial "
+            "liquidation, lower brackets first), not the call.",
+            f"{SRC_BINANCE_MARGIN_CALL}; {SRC_BINANCE_PROTOCOL}"),
+        Box("After a liquidation you can owe the exchange money.",
+            "The loss stops at the pool: the insurance fund takes over bankrupt positions "
+            "and pays their losses (Binance: the funds “are not insurance products” and "
+            "“do not guarantee users against losses”); when it cannot, profitable opposite "
+            "traders are auto-deleveraged.",
+            f"{SRC_BINANCE_INSURANCE}; {SRC_BYBIT_ADL}"),
+    ),
     slug="what_happens_at_liquidation")
 
 
 # ================================================================================ lesson 11
-# DRAFT, with what the engine has today: a margin transfer by hand (a scheduled add_margin
-# event) against cross. Auto-add margin ("position insurance") waits for the engine (issue 10).
-L11_TOPUP_STEP = 250
-L11_TOPUP = 3_000.0
-L11_SCENARIO = PRESETS["one_long"].replace(
-    title="One long, topped up by hand",
-    description="The isolated 10x BTC long of “One long”; at step 250 the trader moves 3,000 "
-                "USDT from the wallet into its isolated margin.",
-    events=({"step": L11_TOPUP_STEP, "kind": "add_margin", "amount": L11_TOPUP,
-             "position": 0},))
+# One isolated long on Bybit, protected four ways, along two paths (lesson11_facts).
+SRC_BYBIT_AMR = ("Bybit Help Center, “Auto-Margin Replenishment (USDT Contracts)”, dated "
+                 "2023-12-04, read 2026-12-02")
+BYBIT = venues["bybit_linear"]
+L11_WALLET = 15_000.0
+L11_POSITION = Position(BTC, "long", 1, 60_000, 10, "isolated")
+L11_TOPUP_STEP = 100
+L11_TOPUP = 6_000.0
+L11_PROTECTIONS = (("None (isolated)", "none"), ("Auto-add margin", "auto"),
+                   (f"Add {L11_TOPUP:,.0f} by hand at step {L11_TOPUP_STEP}", "manual"),
+                   ("Cross", "cross"))
+L11_PATH_POINTS: dict[str, list[tuple[float, float]]] = {
+    "recovers": [(0, 60_000), (120, 54_000), (160, 52_000), (299, 58_000)],
+    "falls": [(0, 60_000), (120, 54_000), (299, 42_000)],
+}
+L11_PATH_LABELS = (("Falls to 52,000, then recovers", "recovers"),
+                   ("Keeps falling to 42,000", "falls"))
+L11_STEPS = 300
+L11_SCENARIO = Scenario(
+    title="One long on Bybit, topped up by hand", venue="bybit_linear",
+    wallet_balance=L11_WALLET,
+    description=f"An isolated 10x long of 1 BTC from 60,000; at step {L11_TOPUP_STEP} the "
+                f"trader moves {L11_TOPUP:,.0f} USDT from the wallet into its isolated margin.",
+    positions=(L11_POSITION,),
+    paths={BTC: _lin_pw(*L11_PATH_POINTS["recovers"])}, steps=L11_STEPS,
+    events=(TransferEvent(L11_TOPUP_STEP, "add_margin", L11_TOPUP, 0),))
 
 
-def _l11_without() -> Any:
-    return _run(PRESETS["one_long"])
+def l11_path(key: str) -> np.ndarray:
+    """The mark path of lesson 11's case ``key``."""
+    from .core import paths as P
+
+    return P.piecewise(L11_PATH_POINTS[key], L11_STEPS)
+
+
+@cache
+def l11_run(protection: str, path: str) -> Any:
+    """The engine on one case of lesson 11 (Bybit classic, opening fee charged)."""
+    pos = L11_POSITION
+    events: tuple[Any, ...] = ()
+    if protection == "auto":
+        pos = pos.with_(auto_add_margin=True)
+    elif protection == "manual":
+        events = L11_SCENARIO.events
+    elif protection == "cross":
+        pos = pos.with_(mode="cross")
+    return simulate(Account(BYBIT, L11_WALLET, [pos]), {BTC: l11_path(path)}, events=events)
+
+
+def _l11_widget() -> Any:
+    from .widgets.cases import CaseExplorer
+
+    return CaseExplorer(
+        "Isolated 10x long of 1 BTC from 60,000 on Bybit (classic: maintenance margin 0.5 % "
+        "at the entry price), 15,000 USDT wallet",
+        [("Protection", L11_PROTECTIONS), ("Price path", L11_PATH_LABELS)],
+        l11_run, _describe_run, start=("auto", "recovers"))
+
+
+@dataclass(frozen=True)
+class Lesson11Facts:
+    """Engine runs behind every "because" of lesson 11."""
+
+    tops: dict[str, tuple[float, ...]]    # auto-add amounts per path
+    top_steps: dict[str, tuple[int, ...]]
+    lp_after_first: float
+    final: dict[tuple[str, str], float]   # (protection, path) -> final equity
+    liq: dict[tuple[str, str], int]       # (protection, path) -> full liquidation step
+
+
+@cache
+def lesson11_facts() -> Lesson11Facts:
+    """Lesson 11's runs: every protection on both paths."""
+    tops = {p: tuple(float(e.amount) for e in _events(l11_run("auto", p), "auto-add margin"))
+            for p in L11_PATH_POINTS}
+    steps = {p: tuple(int(e.step) for e in _events(l11_run("auto", p), "auto-add margin"))
+             for p in L11_PATH_POINTS}
+    r = l11_run("auto", "recovers")
+    keys = [(a, p) for _, a in L11_PROTECTIONS for p in L11_PATH_POINTS]
+    return Lesson11Facts(
+        tops=tops, top_steps=steps,
+        lp_after_first=float(r.liquidation_price[0, steps["recovers"][0] + 1]),
+        final={k: float(l11_run(*k).equity[-1]) for k in keys},
+        liq={k: int(l11_run(*k).liquidated_at[0]) for k in keys})
+
+
+def _l11_saved_why() -> str:
+    f = lesson11_facts()
+    if not (f.liq[("auto", "recovers")] < 0 <= f.liq[("none", "recovers")]
+            and f.liq[("auto", "falls")] >= 0):
+        return ("The engine does not confirm on these paths that the recovery decided it, so "
+                "the lesson does not say it.")
+    return (f"Engine: on the recovering path auto-add ended "
+            f"{f.final[('auto', 'recovers')] - f.final[('none', 'recovers')]:,.2f} USDT richer "
+            f"than no protection (which was liquidated at step {f.liq[('none', 'recovers')]:,})."
+            f" The counterfactual on the path that keeps falling confirms why: there auto-add "
+            f"topped up again and was still liquidated (step {f.liq[('auto', 'falls')]:,}), "
+            f"ending {f.final[('none', 'falls')] - f.final[('auto', 'falls')]:,.2f} USDT "
+            f"poorer than no protection.")
+
+
+def _l11_cross_why() -> str:
+    f = lesson11_facts()
+    same = (f.liq[("auto", "falls")] == f.liq[("cross", "falls")]
+            and abs(f.final[("auto", "falls")] - f.final[("cross", "falls")]) < 0.01)
+    if not same:
+        return "On this path the engine does not show the two alike, so the lesson does not say it."
+    return (f"Engine, path that keeps falling: auto-add and cross are both liquidated at step "
+            f"{f.liq[('cross', 'falls')]:,} and both end with "
+            f"{f.final[('cross', 'falls')]:,.2f} USDT — once auto-add has moved the whole "
+            f"available balance in, the position is backed by the whole wallet, like cross. "
+            f"The hand top-up, capped at {L11_TOPUP:,.0f}, ends with "
+            f"{f.final[('manual', 'falls')]:,.2f}.")
 
 
 _L11 = Lesson(
-    11, "Margin transfers and position insurance (draft)",
-    "My isolated position is close to liquidation: should I add margin, and what does it "
-    "cost?",
-    _lab(L11_SCENARIO),
+    11, "Position insurance: auto-add margin, adding margin by hand, or cross",
+    "My isolated position is close to liquidation: should I let the exchange top it up, do "
+    "it myself, or use cross — and what does each cost?",
+    _l11_widget,
     (
-        ExerciseSpec(
-            f"At step {L11_TOPUP_STEP} the trader adds {L11_TOPUP:,.0f} USDT to the isolated "
-            "margin (now 9,000). Where is the new liquidation price?",
-            lambda: float(_run(L11_SCENARIO).liquidation_price[0, L11_TOPUP_STEP]),
-            "USDT", PRICE_TOLERANCE,
-            ("Solve 9,000 + (P − 60,000) = P × 0.5 % − 50.",),
-            "P = (60,000 − 9,000 − 50) ÷ 0.995 = <b>51,206.03 USDT</b>.",
-            why="Each USDT added moves a 1 BTC long's line down by 1 ÷ 0.995.",
-            mistakes=((lambda: 51_000.0, "That is the bankruptcy price; liquidation keeps "
-                                         "the maintenance margin."),),
-            read=lambda w: float(w.result.liquidation_price[0, L11_TOPUP_STEP])),
-        ExerciseSpec(
-            "Without the top-up the position is liquidated. How much more equity does the "
-            "topped-up trader have at the end of the path?",
-            lambda: float(_run(L11_SCENARIO).equity[-1] - _l11_without().equity[-1]),
-            "USDT", PRICE_TOLERANCE,
-            ("Without the top-up: the 6,000 margin and the 30 USDT fee are lost.",
-             "With it: the position survives to 55,000, an unrealized loss of 5,000."),
-            "With the top-up: 10,000 − 30 − 5,000 = 4,970; without: 10,000 − 6,030 = 3,970. "
-            "The top-up ended <b>1,000 USDT</b> better — because the price came back.",
-            why="The path's low (51,500) stayed above the new liquidation price.",
-            read=lambda w: float(w.result.equity[-1])
-            - float(_run(PRESETS["one_long"]).equity[-1])),
         _choice(
-            "Had BTC kept falling to 45,000 instead of recovering, what would the top-up have "
-            "done?",
-            [("Cost 3,000 USDT more: the topped-up position is liquidated later, and its "
-              "larger margin is lost with it",
-              "Right: adding margin postpones the liquidation; it does not cap the loss "
-              "any more — it raises the cap."),
-             ("Saved the position anyway", "Below 51,206 the topped-up margin is used up "
-                                           "too."),
-             ("Cost nothing: unused margin is returned at liquidation",
-              "On Binance what is left of the margin goes to the insurance fund.")], 0),
+            "<b>Predict</b>: Bybit, isolated long with auto-add margin on; the mark reaches "
+            "its liquidation price while 8,967 USDT are available. What happens?",
+            [("It is liquidated anyway — because auto-add acts only on orders",
+              "Auto-add acts at the liquidation trigger, before the liquidation."),
+             ("Bybit moves the position's initial margin (6,000 USDT) from the available "
+              "balance into it, and the liquidation price moves away",
+              f"Right ({SRC_BYBIT_AMR}): “the amount drawn would be equivalent to the "
+              "initial margin that is currently used for this position”."),
+             ("Bybit lends the position the missing margin",
+              "Nothing is lent: it is your own available balance.")], 1, predict=True),
+        ExerciseSpec(
+            "Long 1 BTC from 60,000 at 10x (isolated margin 6,000), auto-add on, 8,967 USDT "
+            "available. How much does the first top-up move into the position?",
+            lambda: lesson11_facts().tops["recovers"][0],
+            "USDT", PRICE_TOLERANCE,
+            ("Bybit adds the initial margin the position currently uses.",
+             "Initial margin = 1 × 60,000 ÷ 10."),
+            "1 × 60,000 ÷ 10 = <b>6,000 USDT</b> (less only when less is available).",
+            why="The top-up is the position's initial margin, not all that is available.",
+            mistakes=((lambda: L11_WALLET - 6_000 - 60_000 * BYBIT.taker_fee,
+                       "That is everything available; Bybit adds the initial margin (6,000) "
+                       "when there is enough."),),
+            read=lambda w: float(_events(w.result_of("auto", "recovers"),
+                                         "auto-add margin")[0].amount)),
+        ExerciseSpec(
+            "After that top-up the isolated margin is 12,000. Bybit classic measures the "
+            "maintenance margin at the entry price (0.5 % × 60,000 = 300). Where is the new "
+            "liquidation price?",
+            lambda: lesson11_facts().lp_after_first,
+            "USDT", PRICE_TOLERANCE,
+            ("Solve 12,000 + (P − 60,000) = 300.",),
+            "P = 60,000 − 12,000 + 300 = <b>48,300 USDT</b>, 6,000 lower than before "
+            "(54,300).",
+            why="On Bybit classic the maintenance margin is fixed at entry: each USDT added "
+                "moves a 1 BTC long's line down by exactly 1 USDT.",
+            mistakes=((lambda: 48_000.0, "That is the bankruptcy price; liquidation keeps "
+                                         "the 300 USDT maintenance margin."),
+                      (lambda: 54_300.0, "That is the line before the top-up.")),
+            read=lambda w: _after_first(w.result_of("auto", "recovers"), "auto-add margin")),
+        ExerciseSpec(
+            "Select “Keeps falling to 42,000”. At the second trigger, how much does auto-add "
+            "move in?",
+            lambda: lesson11_facts().tops["falls"][1],
+            "USDT", PRICE_TOLERANCE,
+            ("Only what is left available: the wallet minus both margins and the opening "
+             "fee.",
+             "The opening fee is 0.055 % × 60,000 = 33 USDT."),
+            "15,000 − 33 − 6,000 − 6,000 = <b>2,967 USDT</b>: less than the initial margin, "
+            "so Bybit uses all that is left.",
+            why="When the available balance is below the initial margin, all of it is added.",
+            mistakes=((lambda: 6_000.0, "Only 2,967 USDT were still available."),
+                      (lambda: 3_000.0, "You forgot the 33 USDT opening fee.")),
+            read=lambda w: float(_events(w.result_of("auto", "falls"),
+                                         "auto-add margin")[1].amount)),
+        ExerciseSpec(
+            "On the path that keeps falling, how much more does the trader lose with "
+            "auto-add than with no protection at all (compare the final equities)?",
+            lambda: lesson11_facts().final[("none", "falls")]
+            - lesson11_facts().final[("auto", "falls")],
+            "USDT", PRICE_TOLERANCE,
+            ("Without protection: the 6,000 margin and the 33 USDT fee are lost.",
+             "With auto-add: the margin and both top-ups are lost."),
+            "No protection ends with 15,000 − 33 − 6,000 = 8,967; auto-add with 0. Auto-add "
+            "lost <b>8,967 USDT</b> more: the rest of the wallet.",
+            why="Auto-add postponed the liquidation and put the whole available balance "
+                "behind the position; the price kept going.",
+            mistakes=((lambda: 6_000.0, "That is one top-up; auto-add moved 6,000 + 2,967 "
+                                        "in, and lost them."),),
+            read=lambda w: float(w.result_of("none", "falls").equity[-1])
+            - float(w.result_of("auto", "falls").equity[-1])),
         _choice(
-            "Compared with adding margin by hand, cross mode:",
-            [("backs the position with the whole wallet all the time, with no action — and "
-              "risks all of it",
-              "Right: cross is an automatic, unlimited top-up from the whole wallet."),
-             ("caps the loss at the initial margin", "That is isolated mode."),
-             ("needs a transfer for every top-up", "Cross needs no transfer at all: the "
-                                                   "whole cross wallet is the pool.")], 0),
+            "On the recovering path auto-add ends richer than no protection. Why?",
+            [("Because the price came back above the new liquidation price before the top-ups "
+              "ran out", _l11_saved_why),
+             ("Because auto-add lowers the maintenance margin",
+              "The maintenance margin is unchanged; the margin grows."),
+             ("Because auto-add always ends richer",
+              "Not on the path that keeps falling: switch the path and compare.")], 0),
+        _choice(
+            "On the path that keeps falling, which protection ends like auto-add?",
+            [("Cross — once the whole available balance is in, the position is backed by the "
+              "whole wallet", _l11_cross_why),
+             ("Adding 6,000 by hand — because it is the same top-up",
+              "The hand top-up is one 6,000; auto-add went on and added the rest."),
+             ("None — because auto-add prevents liquidation",
+              "It postpones liquidation while money is available.")], 0),
+        _choice(
+            "An isolated <b>short</b> with auto-add on; the mark rises to its liquidation "
+            "price. The top-up moves the liquidation price:",
+            [("Up, away from the mark — the price must rise further to use the new margin",
+              "Right: for a short the buffer is above the entry."),
+             ("Down, toward the entry", "More margin is a larger buffer, so it moves away."),
+             ("Nowhere — a short cannot have auto-add",
+              "Auto-add is per isolated position, long or short.")], 0),
     ),
-    goals=("move an isolated position's liquidation price by a margin transfer",
-           "say when a top-up saves a position and what it costs when it does not",
-           "compare a top-up by hand with cross"),
+    goals=("follow an automatic top-up (auto-add margin): its trigger, amount and limit",
+           "compare auto-add, a top-up by hand and cross on the same paths",
+           "say when a top-up saves a position and what it costs when it does not"),
     intro=(
-        "**This lesson is a draft** built with what the kit's engine does today: a **margin "
-        "transfer** by hand, scheduled at a step, moves money from the wallet into an "
-        "isolated position (at most the available balance). Some exchanges also offer an "
-        "automatic top-up — the article's **position insurance**; the engine does not "
-        "simulate it yet, so this lesson does not show it."),
+        "The article calls it **position insurance**; Bybit calls it **Auto-Margin "
+        "Replenishment** (auto-add margin): an isolated position with the switch on is "
+        "topped up from your **available balance** each time it would be liquidated, by the "
+        "initial margin it uses (or all that is left when less is available); it is "
+        "liquidated only when nothing is left, and no top-up takes it below 1x leverage. A "
+        "**margin transfer** by hand (lesson 3) does the same once, when you choose; "
+        "**cross** backs the position with the whole wallet from the start."),
     look=(
-        "The lab holds the isolated 10x long of “One long” with a 3,000 USDT top-up at step "
-        "250 (the events table lists it). Scrub past step 250: the dashed liquidation line "
-        "drops, and the path's low no longer reaches it. Switch Mode to Cross to compare."),
-    try_this=("Delete the top-up (or move it after step 267): when is the position "
-              "liquidated, and what is lost?"),
-    you_can_now=("compute a liquidation price after a margin transfer",
-                 "weigh a top-up: a later liquidation against a larger possible loss",
-                 "see cross as a standing top-up from the whole wallet"),
+        "The widget runs one isolated 10x long of 1 BTC from 60,000 on Bybit (15,000 USDT "
+        "wallet; liquidation price 54,300) four ways — no protection, auto-add margin, "
+        "6,000 USDT added by hand at step 100, and cross — along two paths. It opens on "
+        "auto-add and the recovering path: the ◆ is the top-up (hover it), the dashed line "
+        "drops by 6,000, and the events table lists the amount. Switch the protection and "
+        "the path and compare the final equities."),
+    try_this=(
+        "With “Keeps falling”, compare the four protections: which loses least, which loses "
+        "everything, and at which step is each liquidated? Then ask which you would choose "
+        "if you did not know which path comes."),
+    you_can_now=("say what auto-add margin does and what it costs",
+                 "compute a top-up and the liquidation price after it",
+                 "choose between auto-add, a hand top-up and cross knowing the risk of each"),
     boxes=(Box("“Position insurance” protects a position from liquidation.",
-               "An automatic top-up only moves more of your own wallet into the position when "
-               "it nears liquidation; if the price keeps going, the larger margin is lost "
-               "too. The kit will show it once the engine simulates auto-add margin.",
-               "MARGIN_MODEL.md section 5 (auto-add margin)"),),
+               "Bybit's auto-add margin only moves more of your own available balance into "
+               "the position each time it nears liquidation; if the price keeps going, the "
+               "position is liquidated anyway and every top-up is lost with it. Bybit: "
+               "“every time your margin level is about to reach the maintenance margin "
+               "level, Bybit will replenish the margin from your available balance”.",
+               SRC_BYBIT_AMR),),
     slug="margin_transfers")
 
 
@@ -1441,3 +1850,57 @@ def lesson(n: int) -> Lesson:
     if n not in LESSONS:
         raise KeyError(f"there are lessons 1 to {len(LESSONS)}")
     return LESSONS[n]
+
+
+# --------------------------------------------------------------- the course, from the apps index
+LESSON_FOLDERS = ("lessons", "..", "../notebooks")
+"""Where the lessons may sit relative to the apps' folder, in order: a copy inside it
+(``margin-widgets serve``, the wheel, Binder), its parent (``margin-widgets lessons DIR
+--apps`` and the classroom hub put the apps in ``DIR/apps``), a source checkout."""
+
+
+def lessons_href_base(here: Any = None) -> str | None:
+    """The relative folder, seen from ``here``, that holds the lesson notebooks.
+
+    ``here`` defaults to the working directory, which is the notebook's folder in Voila and
+    Jupyter. ``None`` when no folder near it has them.
+    """
+    from pathlib import Path
+
+    root = Path.cwd() if here is None else Path(here)
+    first = LESSONS[min(LESSONS)].notebook
+    for base in LESSON_FOLDERS:
+        if (root / base / first).is_file():
+            return base
+    return None
+
+
+def course_index(here: Any = None) -> Any:
+    """The lessons in order, each with its question, goals and a link that opens it."""
+    import ipywidgets as w
+
+    from .widgets.markup import esc
+
+    base = lessons_href_base(here)
+    if base is None:
+        body = ("<p>The lessons are not next to these apps. Copy them with "
+                "<code>margin-widgets lessons DIR --apps</code>, or open them in JupyterLab "
+                "with <code>margin-widgets lab</code>.</p>")
+    else:
+        items = []
+        for n, L in LESSONS.items():
+            href = esc(f"{base}/{L.notebook}")
+            goals = "".join(f"<li>{esc(g)}</li>" for g in L.goals)
+            items.append(f"<li><a class='mw-lesson-link' href='{href}' target='_self'>"
+                         f"<b>Lesson {n} — {esc(L.title)}</b></a><br><i>{esc(L.question)}"
+                         f"</i><ul>{goals}</ul></li>")
+        items.append(f"<li><a class='mw-lesson-link' href='{esc(base)}/assessment.ipynb' "
+                     f"target='_self'><b>Final assessment</b></a>: questions across the "
+                     f"lessons, graded by the engine.</li>")
+        body = f"<ol class='mw-course-list'>{''.join(items)}</ol>"
+    css = ("<style>.mw-course-index a.mw-lesson-link {color: var(--jp-content-link-color, "
+           "#1565c0); text-decoration: underline;}</style>")
+    box = w.HTML(f"{css}<div class='mw-course-index'><h2>The lessons, in order</h2>{body}"
+                 f"</div>")
+    box.add_class("mw-course")
+    return box

@@ -80,10 +80,10 @@ def lesson_nb(n):
     for box in L.boxes:
         cells.append(md(_box(box)))
     cells.append(md("## Explain\n\nAnswers are checked by the engine. Prices and amounts "
-                    "in USDT are accepted to the dollar; the accepted tolerance is written "
-                    "under every answer box. A wrong answer gets a hint about the likely "
-                    "mistake; the worked solution opens after a first attempt. Conceptual "
-                    "questions explain every option."))
+                    "(USDT, or USDC on Hyperliquid) are accepted to the dollar; the "
+                    "accepted tolerance is written under every answer box. A wrong answer "
+                    "gets a hint about the likely mistake; the worked solution opens after "
+                    "a first attempt. Conceptual questions explain every option."))
     for k, spec in enumerate(L.exercises, 1):
         if k in predict:
             continue
@@ -100,9 +100,7 @@ def lessons_index_nb():
     from margin_widgets.lessons import LESSONS
 
     parts = ["# margin_widgets — the course\n\nCross and isolated margin in crypto "
-             "derivatives, in short lessons and a final assessment (lessons marked “draft” "
-             "are built with what the engine does today and will grow with it). Each lesson "
-             "asks one "
+             "derivatives, in short lessons and a final assessment. Each lesson asks one "
              "question, shows a live widget set up to answer it, and checks your answers "
              "with the engine."]
     for n, L in LESSONS.items():
@@ -161,16 +159,19 @@ def index_nb():
            "Crypto futures exchanges can hold your positions in **cross** margin (one pool, the "
            "whole wallet behind every position) or **isolated** margin (each position with its "
            "own pool). Below, the same scenario runs both ways along one price path. Move the "
-           "time slider; open an app for more.\n\n" + links),
+           "time slider; open an app for more, or follow the lessons (listed under the "
+           "chart).\n\n" + links),
         code("from margin_widgets.apps import cross_vs_isolated\n\ncross_vs_isolated()"),
+        # the links point where the lessons are (a copy in lessons/, or the folder above)
+        code("from margin_widgets.lessons import course_index\n\ncourse_index()"),
     ]
 
 
-def write_lessons(root):
-    """Every notebook of ``notebooks/`` (lessons, index, assessment) under ``root``."""
+def write_lessons(root, folder="notebooks"):
+    """Every notebook of ``notebooks/`` (lessons, index, assessment) under ``root/folder``."""
     from margin_widgets.lessons import LESSONS
 
-    out = pathlib.Path(root) / "notebooks"
+    out = pathlib.Path(root) / folder
     out.mkdir(parents=True, exist_ok=True)
     for n, L in LESSONS.items():
         write(out / L.notebook, lesson_nb(n))
@@ -179,12 +180,15 @@ def write_lessons(root):
 
 
 def write_apps(root):
-    """The Voila app notebooks of ``voila_apps/`` under ``root``."""
+    """The Voila app notebooks of ``voila_apps/`` under ``root``, with a copy of the lessons in
+    ``voila_apps/lessons/`` so that Voila, which serves only the apps' folder, can open them
+    from the index (``margin-widgets serve``, the wheel, Binder)."""
     out = pathlib.Path(root) / "voila_apps"
     out.mkdir(parents=True, exist_ok=True)
     for key in APPS:
         write(out / f"{key}.ipynb", app_nb(key))
     write(out / "index.ipynb", index_nb())
+    write_lessons(out, folder="lessons")
 
 
 def main(argv=None):

@@ -40,9 +40,10 @@ def numbers(prompt: str) -> list[float]:
 
 
 @pytest.mark.parametrize("lid", IDS)
-def test_fourteen_questions_half_conceptual_across_the_lessons(lid: str) -> None:
+def test_sixteen_questions_half_conceptual_across_the_lessons(lid: str) -> None:
     qs = questions_for(lid)
-    assert len(qs) >= 12
+    assert len(qs) == 16
+    assert {q.lesson for q in qs} >= {10, 11}
     assert sum(q.kind == "choice" for q in qs) * 2 >= len(qs)
     assert len({q.lesson for q in qs}) >= 8
     assert len({q.qid for q in qs}) == len(qs)
@@ -71,6 +72,10 @@ def test_engine_answers_match_closed_forms_from_the_prompt(lid: str) -> None:
     ep, lev = numbers(qs["q07"].prompt)[2:4]
     # Bybit classic: MM fixed at entry: margin + (P − EP) = 0.5 % EP
     assert qs["q07"].answer == pytest.approx(ep - ep / lev + 0.005 * ep)
+    q, ep, lev, wallet = numbers(qs["q15"].prompt)[:4]
+    # Bybit's auto-margin replenishment: the initial margin, or all that is available
+    im = q * ep / lev
+    assert qs["q15"].answer == pytest.approx(min(im, wallet - im - 0.00055 * q * ep))
 
 
 @pytest.mark.parametrize("lid", IDS)
@@ -86,19 +91,19 @@ def test_the_widget_grades_through_the_exercise_api_and_exports() -> None:
     assert a.start("carol")
     for q, ex in zip(a.questions, a.exercises, strict=True):
         assert ex.check(q.correct if q.kind == "choice" else f"{q.answer:,.2f}")
-    assert "14 of 14 right (100 %)" in a.summary_html.value
+    assert "16 of 16 right (100 %)" in a.summary_html.value
     js, cs = a.export()
     data = json.loads(js)
     assert data["learner_id"] == "carol" and data["percent"] == 100.0
     rows = list(csv.DictReader(io.StringIO(cs)))
-    assert len(rows) == 14 and all(r["right"] == "True" for r in rows)
+    assert len(rows) == 16 and all(r["right"] == "True" for r in rows)
     assert "assessment_carol.json" in a.export_html.value
 
     b = Assessment("dave")
     for q, ex in zip(b.questions, b.exercises, strict=True):
         wrong = wrong_answers("dave")[q.qid]
         assert not ex.check(wrong)
-    assert "0 of 14 right (0 %)" in b.summary_html.value
+    assert "0 of 16 right (0 %)" in b.summary_html.value
     assert b.results()["percent"] == 0.0
 
 
@@ -113,12 +118,12 @@ def test_answer_key_command(tmp_path, capsys) -> None:
     out = tmp_path / "key.csv"
     assert main(["key", "--class-list", str(roster), "--out", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert len(rows) == 3 * 14
+    assert len(rows) == 3 * 16
     for lid in ("alice", "bob", "s-0042"):
         given = {r["question"]: r["answer"] for r in rows if r["learner_id"] == lid}
         assert grade(lid, given)["percent"] == 100.0
     assert main(["key", "--class-list", str(roster), "--format", "json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 42
+    assert len(json.loads(capsys.readouterr().out)) == 3 * 16
     bad = tmp_path / "bad.txt"
     bad.write_text("alice\nalice\n")
     assert main(["key", "--class-list", str(bad)]) == 2

@@ -24,6 +24,9 @@ from margin_widgets.lessons import (
 )
 
 TAKER = 0.0005      # Binance USDⓈ-M regular taker fee (the preset's source)
+HL_MMR = 1 / (2 * 40)   # Hyperliquid: MMR = 1 / (2 × max leverage), BTC up to 40x
+HL_TAKER = 0.00045
+BYBIT_TAKER = 0.00055
 
 
 def btc_lp_isolated_long(q, entry, margin, mmr, cum=0.0):
@@ -66,12 +69,20 @@ HAND = {
     (8, 2): 19_600 / (1 - 0.0055),           # MARGIN_MODEL section 4: 19,708.40
     (9, 2): math.ceil((60_000 - LP3) / ((60_000 - 54_000) / 200)),
     (9, 3): LP3 * 0.015,
-    # flash crash: 0.5 BTC gaps 60,000 -> 45,000; the cross pool held 3,000 − 15 (fee)
-    (10, 2): 0.5 * 15_000 - (3_000 - 0.5 * 60_000 * TAKER),
-    (10, 3): 3_000 - 0.5 * 60_000 * TAKER - 0.5 * 60_000 / 20,
-    (11, 1): btc_lp_isolated_long(1, 60_000, 9_000, 0.005, 50),
-    # topped up: survives to 55,000 (−5,000); not: loses 6,000 margin; same 30 USDT fee
-    (11, 2): (10_000 - 30 - 5_000) - (10_000 - 30 - 6_000),
+    # lesson 10: isolated 5 BTC long, 10x (margin 30,000), Hyperliquid BTC MMR 1 / (2 × 40)
+    (10, 2): btc_lp_isolated_long(5, 60_000, 30_000, HL_MMR),
+    # the first partial closes 1 BTC at 54,650: its loss (−5,350) is realized into the margin
+    (10, 3): btc_lp_isolated_long(4, 60_000, 30_000 + (54_650 - 60_000), HL_MMR),
+    # forfeit rule: the margin balance at the first breach goes to the insurance fund
+    (10, 5): 30_000 + 5 * (54_650 - 60_000),
+    # the gap to 45,000: the loss beyond the 30,000 margin
+    (10, 7): 5 * (60_000 - 45_000) - 30_000,
+    # lesson 11, Bybit classic (MM 0.5 % at entry = 300): wallet 15,000, 1 BTC long 10x
+    (11, 2): 1 * 60_000 / 10,                                  # the initial margin
+    (11, 3): 60_000 - (6_000 + 6_000) + 0.005 * 60_000,
+    (11, 4): 15_000 - 60_000 * BYBIT_TAKER - 6_000 - 6_000,     # all that is left
+    # keeps falling: no protection keeps 15,000 − 33 − 6,000; auto-add loses everything
+    (11, 5): (15_000 - 60_000 * BYBIT_TAKER - 6_000) - 0.0,
 }
 
 
@@ -182,14 +193,94 @@ def test_unknown_lesson():
         lesson(12)
 
 
-def test_lesson11_top_up_costs_more_when_the_price_keeps_falling():
-    """The reason lesson 11 gives, confirmed by a counterfactual path down to 45,000."""
-    from margin_widgets.core.scenario import PathSpec
-    from margin_widgets.lessons import L11_SCENARIO, L11_TOPUP
+def hl_partial_by_hand(path, q=5.0, entry=60_000.0, margin=30_000.0, wallet=40_000.0):
+    """Hyperliquid's rule, written from its announcement (not from the engine): at a breach,
+    close 20 % of a position above 100,000 USDC of notional (again while it still breaches),
+    then wait one step; at or below 100,000, or with no margin balance left, close it all
+    and keep what is left. Returns (number of partials, final equity, final quantity)."""
+    cross = wallet - margin - HL_TAKER * q * entry
+    n, ready = 0, 0
+    for t, x in enumerate(path):
+        if q == 0 or t < ready:
+            continue
+        while q > 0 and margin + q * (x - entry) <= HL_MMR * q * x:
+            if q * x > 100_000 and margin + q * (x - entry) > 0:
+                d = 0.2 * q
+                margin += d * (x - entry)
+                q -= d
+                n += 1
+                ready = t + 1
+            else:
+                cross += max(margin + q * (x - entry), 0.0)
+                margin, q = 0.0, 0.0
+    return n, cross + margin + q * (path[-1] - entry), q
 
-    down = {"BTCUSDT": PathSpec("piecewise", {"points": [[0, 60_000], [150, 58_500],
-                                                          [300, 53_000], [499, 45_000]]})}
-    with_top = L11_SCENARIO.replace(paths=down).run()
-    without = L11_SCENARIO.replace(paths=down, events=()).run()
-    assert with_top.liquidated_at[0] >= 0 and without.liquidated_at[0] >= 0
-    assert without.equity[-1] - with_top.equity[-1] == pytest.approx(L11_TOPUP)
+
+def test_lesson10_partial_liquidation_matches_the_rule_by_hand():
+    from margin_widgets.lessons import L10_PATH_POINTS, l10_run
+
+    for key in ("recovers", "falls"):
+        path = wl_path(L10_PATH_POINTS[key], 300)
+        n, final, q = hl_partial_by_hand(path)
+        res = l10_run("partial", key)
+        parts = [e for e in res.events() if e.kind == "partial liquidation"]
+        assert len(parts) == n
+        assert float(res.equity[-1]) == pytest.approx(final, abs=1e-6)
+        assert float(res.quantity[0, -1]) == pytest.approx(q, abs=1e-9)
+    # the recovering path keeps part of the position open to the end
+    assert hl_partial_by_hand(wl_path(L10_PATH_POINTS["recovers"], 300))[2] > 0
+
+
+def test_lesson10_every_because_is_confirmed_by_a_counterfactual_run():
+    from margin_widgets.lessons import _l10_richer_why, lesson10_facts
+
+    f = lesson10_facts()
+    # a full close at the first breach keeps 3,250 on both slides: 40,000 − 135 − 26,750
+    full = 40_000 - HL_TAKER * 300_000 - 5 * (60_000 - 54_650)
+    assert f.final_kept["recovers"] == pytest.approx(full)
+    assert f.final_kept["falls"] == pytest.approx(full)
+    assert f.final_partial["recovers"] > full > f.final_partial["falls"]   # the reason holds
+    assert "confirms the reason" in _l10_richer_why()
+    # "under Hyperliquid's rule it returns to the trader": the kept run ends richer by it
+    from margin_widgets.lessons import l10_run as run
+
+    kept_minus_forfeit = float(run("kept", "recovers").equity[-1]
+                               - run("forfeit", "recovers").equity[-1])
+    assert kept_minus_forfeit == pytest.approx(30_000 + 5 * (54_650 - 60_000))
+    # the gap is below bankruptcy: every rule closes in full and the fund pays the same
+    from margin_widgets.lessons import L10_RULES, l10_run
+
+    payouts = {r: float(np.sum(l10_run(r, "gap").insurance_payout)) for r in L10_RULES}
+    assert set(payouts.values()) == {5 * 15_000 - 30_000}
+
+
+def test_lesson10_teaches_the_margin_call_with_a_dated_source():
+    L = LESSONS[10]
+    assert "margin call" in L.intro.lower()
+    calls = [s for s in L.exercises if isinstance(s, ChoiceSpec) and "MARGIN_CALL" in s.question]
+    assert calls and "2026-12-02" in str(calls[0].explanations[calls[0].correct])
+    assert any("Margin Call" in b.source and re.search(r"20\d\d", b.source) for b in L.boxes)
+
+
+def test_lesson11_auto_add_by_hand_and_every_because():
+    from margin_widgets.lessons import _l11_cross_why, _l11_saved_why, lesson11_facts
+
+    f = lesson11_facts()
+    fee = 60_000 * BYBIT_TAKER
+    # Bybit's rule by hand: the trigger is the liquidation price 60,000 − 6,000 + 300;
+    # the first top-up is the initial margin, the second all that is left
+    assert f.tops["recovers"] == pytest.approx((6_000.0,))
+    assert f.tops["falls"] == pytest.approx((6_000.0, 15_000 - fee - 12_000))
+    path = wl_path([(0, 60_000), (120, 54_000), (299, 42_000)], 300)
+    assert f.top_steps["falls"] == (first_step_at_or_below(path, 54_300),
+                                    first_step_at_or_below(path, 48_300))
+    # after both top-ups the margin is the whole available wallet: the cross line
+    assert f.liq[("auto", "falls")] == first_step_at_or_below(path, 60_000 - (15_000 - fee)
+                                                              + 300)
+    assert f.final[("auto", "falls")] == pytest.approx(0.0)
+    assert f.final[("manual", "falls")] == pytest.approx(15_000 - fee - 12_000)
+    # recovering path: every protection survives; none loses its 6,000 margin
+    assert f.final[("none", "recovers")] == pytest.approx(15_000 - fee - 6_000)
+    for p in ("auto", "manual", "cross"):
+        assert f.final[(p, "recovers")] == pytest.approx(15_000 - fee - 2_000)
+    assert "confirms why" in _l11_saved_why() and "like cross" in _l11_cross_why()
