@@ -20,7 +20,12 @@ Prints one JSON document. Targets (issue 8): first visitor <= 8 s; 30 visitors o
 every first chart <= 20 s, none failed, <= 120 MB per idle visitor. The machine is shared:
 run it with a smaller ``--visitors`` when it is busy, and read the load average it prints.
 
+With ``--pool N --warm`` the index app keeps N preheated kernels (started one at a time,
+``margin_widgets/kernel_pool.py``) and the visitors arrive once the pool is full: a server
+started before the class, sized for it.
+
 Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_load.py [--visitors 30] [--over 60]
+      [--pool 30 --warm]
 """
 
 from __future__ import annotations
@@ -122,6 +127,26 @@ async def visit(browser: Browser, url: str, timeout_s: float) -> dict[str, Any]:
     return out
 
 
+def tree_cpu_s(server: ServerProcess) -> float:
+    tree = [server.popen.pid, *descendants(server.popen.pid)]
+    return sum(c for c in (cpu_s(p) for p in tree) if c is not None)
+
+
+async def pool_filled(server: ServerProcess, kernels: int, timeout_s: float) -> float | None:
+    """Seconds until ``kernels`` kernels run and the server's tree idles for 3 s (or None)."""
+    t0 = time.monotonic()
+    quiet = 0
+    last = tree_cpu_s(server)
+    while time.monotonic() - t0 < timeout_s:
+        await asyncio.sleep(1.0)
+        now = tree_cpu_s(server)
+        quiet = quiet + 1 if now - last < 0.15 else 0
+        last = now
+        if quiet >= 3 and len(kernel_pids(server)) >= kernels:
+            return round(time.monotonic() - t0 - 3, 1)
+    return None
+
+
 def summary(times: list[float]) -> dict[str, float | None]:
     if not times:
         return {"p50": None, "p95": None, "max": None}
@@ -143,7 +168,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                            args=CHROMIUM_ARGS)
         workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
         started = time.monotonic()
-        server = start_voila(REPO / "voila_apps", workdir)
+        extra = [f"--PacedKernelManager.index_pool={args.pool}"] if args.pool is not None else []
+        server = start_voila(REPO / "voila_apps", workdir, extra_args=extra)
         ready_s = time.monotonic() - started
         opened: list[dict[str, Any]] = []
         try:
@@ -154,6 +180,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # grow when other work on the machine takes the cores
             tree = [server.popen.pid, *descendants(server.popen.pid)]
             cpu_until_first = sum(c for c in (cpu_s(p) for p in tree) if c is not None)
+            warm_s = None
+            if args.warm:  # the class comes once the pool is full (the server started earlier)
+                warm_s = await pool_filled(server, (args.pool or 1) + 1, args.timeout * 3)
 
             async def arrive(i: int) -> dict[str, Any]:
                 await asyncio.sleep(i * args.over / max(args.visitors, 1))
@@ -193,6 +222,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "first_visitor_error": first.get("error"),
         "server_cpu_s_until_first_visitor": round(cpu_until_first, 2),
         "server_ready_s": round(ready_s, 2),
+        "pool": args.pool,
+        "pool_filled_after_first_visitor_s": warm_s,
         "config": str(servers.VOILA_CONFIG_DIR / "voila.json"),
         "kernels": len(pids),
         "visitors_open": visitors_open,
@@ -221,6 +252,11 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=180.0, help="per visitor (s)")
     ap.add_argument("--config", default="",
                     help="folder of another voila.json to serve with (default: the repo's)")
+    ap.add_argument("--pool", type=int, default=None,
+                    help="preheated kernels for the index app (margin-widgets serve --pool)")
+    ap.add_argument("--warm", action="store_true",
+                    help="after the first visitor, wait until the pool is full and the server "
+                         "idle before the visitors arrive (a server started before the class)")
     ap.add_argument("--settle", type=float, default=5.0,
                     help="wait after the last visitor before measuring memory (s)")
     print(json.dumps(asyncio.run(run(ap.parse_args())), indent=2))

@@ -79,6 +79,11 @@ def _exec(argv: list[str]) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``serve``: print the index address, then become the Voila server."""
+    if getattr(args, "pool", None) is not None:
+        if args.pool < 0:
+            print("margin-widgets serve: --pool must be 0 or more", file=sys.stderr)
+            return 2
+        args.extra = [f"--PacedKernelManager.index_pool={args.pool}", *args.extra]
     argv = serve_command(args.host, args.port, args.extra)
     _warn_if_public(args.host)
     print("")
@@ -127,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the Voila apps and print the index address")
     serve.add_argument("--port", type=int, default=SERVE_PORT, help="default %(default)s")
     serve.add_argument("--host", default=DEFAULT_HOST, help="default %(default)s")
+    serve.add_argument("--pool", type=int, default=None, metavar="N",
+                       help="keep N kernels preheated for the index app, started one at a "
+                            "time (for a class: about its size; ~150 MB each). Default: "
+                            "voila.json's pool of 1")
     serve.add_argument("extra", nargs=argparse.REMAINDER,
                        help="after --: more Voila options, e.g. -- --Voila.base_url=/x/")
     serve.set_defaults(func=cmd_serve)
