@@ -105,12 +105,14 @@ class _Contribution:
         self.convex = bool(np.all(np.diff(t.mmrs) >= 0) and np.allclose(
             np.diff(t.cums), t.floors[1:] * np.diff(t.mmrs), rtol=1e-9, atol=1e-9))
 
-    def __call__(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    def __call__(self, x: np.ndarray, out: np.ndarray,
+                 x_range: tuple[float, float] | None = None) -> np.ndarray:
         if self.entry:
             np.multiply(x, self.sig_u, out=out)
             out += self.c0 - self.mm_entry
             return out
-        lo, hi = float(x.min()) * self.u, float(x.max()) * self.u
+        x_lo, x_hi = x_range if x_range is not None else (float(x.min()), float(x.max()))
+        lo, hi = x_lo * self.u, x_hi * self.u
         b_lo, b_hi = int(self.t.bracket_index(lo)), int(self.t.bracket_index(hi))
         if b_lo == b_hi:
             m = float(self.t.mmrs[b_lo]) + self.extra
@@ -231,20 +233,25 @@ def monte_carlo(
 
     band_steps = np.unique(np.linspace(0, T - 1, min(band_points, T)).round().astype(int))
     tau = {m: np.empty((P, n), dtype=np.int64) for m in modes}
-    bands_eq = {m: np.empty((n, band_steps.size)) for m in modes}
+    # equity at the band steps, one row per band step: the percentiles sort rows in place
+    bands_eq = {m: np.empty((band_steps.size, n)) for m in modes}
     extra = {m: {k: np.zeros(n) for k in ("partial_liquidations", "auto_add_margin",
                                           "liquidation_fees", "insurance_payout")}
              for m in modes}
     syms = [p.symbol for p in account.positions]
 
+    # one buffer for every chunk's h: a fresh one per chunk costs page faults on first touch
+    h_buf = np.empty((P, min(chunk_size, n), T))
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
         m = stop - start
         xs_sym = {s: book.x(X[s][start:stop]) for s in dict.fromkeys(syms)}
         xs = [xs_sym[syms[i]] for i in range(P)]
-        h = np.empty((P, m, T))
+        h = h_buf[:, :m]
+        # each symbol's range in this chunk, once (positions on one symbol share it)
+        rng = {s: (float(x.min()), float(x.max())) for s, x in xs_sym.items()}
         for i in range(P):
-            contrib[i](xs[i], h[i])
+            contrib[i](xs[i], h[i], rng[syms[i]])
         F = None
         if funding:
             F = np.zeros((P, m, T))
@@ -260,7 +267,7 @@ def monte_carlo(
             )
             tau[mode][:, start:stop] = out.liquidated_at
             assert out.equity_at is not None
-            bands_eq[mode][start:stop] = out.equity_at
+            bands_eq[mode][:, start:stop] = out.equity_at.T
             ex = extra[mode]
             ex["partial_liquidations"][start:stop] = out.n_partial
             ex["auto_add_margin"][start:stop] = out.topups_total
@@ -269,6 +276,7 @@ def monte_carlo(
         if progress is not None and progress(stop / n) is False:
             raise MonteCarloCancelled(f"cancelled after {stop:,} of {n:,} paths")
         del h, F, xs
+    del h_buf
 
     result = {}
     for mode, acct_m in (("cross", cross_acct), ("isolated", iso_acct)):
@@ -278,14 +286,36 @@ def monte_carlo(
         prob = np.cumsum(counts) / n
         pos_prob = np.stack([np.cumsum(np.bincount(t[i][t[i] < T], minlength=T)[:T]) / n
                              for i in range(P)])
-        bands = np.percentile(bands_eq[mode], pct, axis=0)
+        final_equity = bands_eq[mode][-1].copy()
+        bands = _percentile_rows(bands_eq[mode], pct)
         result[mode] = MonteCarloResult(
             mode=mode, account=acct_m, liquidated_at=np.where(t < T, t, -1),
-            final_equity=bands_eq[mode][:, -1].copy(), liquidation_probability=prob,
+            final_equity=final_equity, liquidation_probability=prob,
             position_liquidation_probability=pos_prob, band_steps=band_steps,
             percentiles=pct, equity_bands=bands, initial_wallet=w0, extra=extra[mode],
         )
     return result
+
+
+def _percentile_rows(a: np.ndarray, pct: Sequence[float]) -> np.ndarray:
+    """``np.percentile(a, pct, axis=1)`` (linear method) by sorting ``a``'s rows in place.
+
+    One sort per row is several times faster than numpy's selection for five percentiles of
+    10,000 values; ``a`` is left sorted.
+    """
+    a.sort(axis=1)
+    n = a.shape[1]
+    out = np.empty((len(pct), a.shape[0]))
+    for q, p in enumerate(pct):
+        v = p / 100.0 * (n - 1)
+        lo = int(np.floor(v))
+        hi = min(lo + 1, n - 1)
+        w = v - lo
+        below, above = a[:, lo], a[:, hi]
+        # numpy's lerp: exact at both ends, monotone in w
+        out[q] = np.where(w >= 0.5, above - (above - below) * (1.0 - w),
+                          below + (above - below) * w)
+    return out
 
 
 def _whole(v: Any, what: str, lo: int) -> int:

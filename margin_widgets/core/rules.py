@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 if TYPE_CHECKING:
     from .book import Book
@@ -138,6 +139,15 @@ class RulesOutput:
     transfers: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Win:
+    """Steps ``start[r] .. start[r] + w - 1`` of each row ``r`` (``start + w <= T``)."""
+
+    __slots__ = ("start", "w")
+
+    def __init__(self, start: np.ndarray, w: int) -> None:
+        self.start, self.w = start, w
+
+
 class _Rules:
     def __init__(
         self, book: Book, cross: np.ndarray, xs: Sequence[np.ndarray], H: np.ndarray | None,
@@ -186,13 +196,27 @@ class _Rules:
         self.lev = book.lev
         self.equity_at: np.ndarray | None = None
         if probe_steps is not None:
-            self.equity_at = self._equity(np.arange(n), probe_steps[None, :].repeat(n, 0))
+            # each position's uPnL and cumulative funding at the probe steps, once: equity
+            # there after any change is then a few row gathers, not a recomputation
+            x_probe: dict[int, np.ndarray] = {}        # positions on one symbol share x
+            for i in range(self.P):
+                if id(xs[i]) not in x_probe:
+                    x_probe[id(xs[i])] = xs[i][:, probe_steps]
+            self._up_probe = [book.upnl(i, x_probe[id(xs[i])]) for i in range(self.P)]
+            if F is not None:
+                for i in range(self.P):
+                    self._up_probe[i] -= F[i][:, probe_steps]
+            self.equity_at = self._equity_probe(None)
 
     # -- elementary quantities at (rows, cols); cols has shape (len(rows), w) -------------
     @staticmethod
     def _take(a: np.ndarray, rows: Any, cols: Any) -> np.ndarray:
         if isinstance(cols, slice):                 # every row, a range of steps: no gather
             return a[:, cols]
+        if isinstance(cols, _Win):                  # w consecutive steps per row: row copies
+            return sliding_window_view(a, cols.w, axis=-1)[rows, cols.start]
+        if cols.shape[1] == 1:                      # one step per row
+            return a[rows, cols[:, 0]][:, None]
         return a[rows[:, None], cols]
 
     def _x(self, i: int, rows: Any, cols: Any) -> np.ndarray:
@@ -244,12 +268,23 @@ class _Rules:
     def _g_iso(self, i: int, rows: np.ndarray, cols: Any) -> np.ndarray:
         return self._wallet_i(i, rows, cols) + self._h(i, rows, cols)
 
-    def _equity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        e = self._wallet_c(rows, cols)
+    def _equity_probe(self, rows: np.ndarray | None) -> np.ndarray:
+        """Equity at the probe steps on ``rows`` (``None``: every row), in the current state.
+
+        ``c_cross + sum_iso c_iso + sum_i f_i (uPnL_i - F_i)``: the pool wallets (funding
+        paid from each) plus the open shares' uPnL.
+        """
+        sel: Any = slice(None) if rows is None else rows
+        c = self.c_cross[sel].copy()
         for i in self.iso_idx:
-            e = e + self._wallet_i(i, rows, cols)
+            c += self.c_iso[i, sel]
+        e = np.repeat(c[:, None], self._up_probe[0].shape[1], axis=1)
         for i in range(self.P):
-            e = e + self._upnl(i, rows, cols)
+            f = self.f[i, sel]
+            if rows is None and bool((f == 1.0).all()):
+                e += self._up_probe[i]
+            else:
+                e += f[:, None] * self._up_probe[i][sel]
         return e
 
     def _avail(self, rows: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -338,10 +373,13 @@ class _Rules:
             c = self.c_cross[rows] if pool is None else self.c_iso[pool, rows]
             if self.H is not None and bool((self.f[members] == 1.0).all()):
                 acc = self.H[members[0]][:, whole_cols]
+                if len(members) > 1 or self.F is not None:
+                    acc = acc.copy()
                 for j in members[1:]:
-                    acc = acc + self.H[j][:, whole_cols]
+                    acc += self.H[j][:, whole_cols]
                 if self.F is not None:
-                    acc = acc - sum(self.F[j][:, whole_cols] for j in members)
+                    for j in members:
+                        acc -= self.F[j][:, whole_cols]
                 hit = acc <= (self.tol - c)[:, None]
             else:
                 g = (self._g_cross(rows, whole_cols) if pool is None
@@ -356,10 +394,14 @@ class _Rules:
             if todo.size == 0:
                 break
             r = rows[todo]
-            cols = lo[todo][:, None] + np.arange(min(w, T))[None, :]
-            valid = cols < t1[todo][:, None]
-            cols = np.minimum(cols, T - 1)
-            g = self._g_cross(r, cols) if pool is None else self._g_iso(pool, r, cols)
+            # a window of w steps from lo, shifted left where it would pass the end (the
+            # steps before lo are then masked); only as wide as the widest row needs
+            ww = int(min(w, T, int((t1[todo] - lo[todo]).max())))
+            st = np.minimum(lo[todo], T - ww)
+            cols = st[:, None] + np.arange(ww)[None, :]
+            valid = (cols >= lo[todo][:, None]) & (cols < t1[todo][:, None])
+            win = _Win(st, ww)
+            g = self._g_cross(r, win) if pool is None else self._g_iso(pool, r, win)
             hit = (g <= self.tol) & valid
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(r.size), k]
@@ -375,13 +417,32 @@ class _Rules:
         if self.record and rows.size:
             self.changes.append((k.copy(), after_only, rows.copy(), self.f[:, rows].copy(),
                                  self.c_cross[rows].copy(), self.c_iso[:, rows].copy()))
-        if self.probe is not None and rows.size:
-            cols = np.broadcast_to(self.probe[None, :], (rows.size, self.probe.size))
-            e = self._equity(rows, cols)
-            # equity is the settled state: a change at step k shows from k on
-            mask = self.probe[None, :] >= k[:, None]
-            assert self.equity_at is not None
-            self.equity_at[rows] = np.where(mask, e, self.equity_at[rows])
+
+    def _probe_update(self, rows: np.ndarray, k: np.ndarray,
+                      snap: tuple[np.ndarray, ...]) -> None:
+        """Equity at the probe steps from ``k`` on, after a change on ``rows`` at ``k``.
+
+        Equity is ``c_cross + sum_iso c_iso + sum_i f_i (uPnL_i - F_i)``, so a change adds
+        ``dc + sum_i df_i (uPnL_i - F_i)``; only positions whose share changed are looked at
+        (usually one). A change at step k shows in the settled state of k, hence from k on.
+        """
+        if self.probe is None or rows.size == 0:
+            return
+        assert self.equity_at is not None
+        cc, ci, f_old = snap[0], snap[1], snap[2]
+        dc = self.c_cross[rows] - cc
+        for i in self.iso_idx:
+            dc += self.c_iso[i, rows] - ci[i]
+        d = np.repeat(dc[:, None], self.probe.size, axis=1)
+        df = self.f[:, rows] - f_old
+        for i in range(self.P):
+            nz = np.flatnonzero(df[i])
+            if nz.size == rows.size:
+                d += df[i][:, None] * self._up_probe[i][rows]
+            elif nz.size:
+                d[nz] += df[i, nz][:, None] * self._up_probe[i][rows[nz]]
+        d *= self.probe[None, :] >= k[:, None]
+        self.equity_at[rows] += d
 
     def _set_f(self, i: int, rows: np.ndarray, k: np.ndarray, new: np.ndarray,
                pool_iso: bool) -> None:
@@ -408,6 +469,7 @@ class _Rules:
         if self.cross_idx:
             self._pool_step(None, rows, k)
         self._mark_dirty(rows, snap)
+        self._probe_update(rows, k, snap)
         self._log_change(k, rows, True)
 
     def _g_at(self, pool: int | None, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -647,6 +709,7 @@ class _Rules:
             return self._transfer(e, rows)
         finally:
             self._mark_dirty(rows, snap)
+            self._probe_update(rows, np.full(rows.size, e.step, dtype=np.int64), snap)
 
     def _transfer(self, e: Any, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = np.full(rows.size, e.step, dtype=np.int64)
