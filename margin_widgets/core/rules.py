@@ -196,17 +196,20 @@ class _Rules:
         self.lev = book.lev
         self.equity_at: np.ndarray | None = None
         if probe_steps is not None:
-            # each position's uPnL and cumulative funding at the probe steps, once: equity
-            # there after any change is then a few row gathers, not a recomputation
+            # each position's uPnL minus cumulative funding at the probe steps, once (np.take
+            # keeps rows contiguous; x[:, idx] would be column-major and ten times slower)
             x_probe: dict[int, np.ndarray] = {}        # positions on one symbol share x
             for i in range(self.P):
                 if id(xs[i]) not in x_probe:
-                    x_probe[id(xs[i])] = xs[i][:, probe_steps]
+                    x_probe[id(xs[i])] = np.take(xs[i], probe_steps, axis=1)
             self._up_probe = [book.upnl(i, x_probe[id(xs[i])]) for i in range(self.P)]
             if F is not None:
                 for i in range(self.P):
-                    self._up_probe[i] -= F[i][:, probe_steps]
-            self.equity_at = self._equity_probe(None)
+                    self._up_probe[i] -= np.take(F[i], probe_steps, axis=1)
+            self._c0 = float(c_cross0) + float(sum(float(iso0[i]) for i in self.iso_idx))
+            # every change as (rows, first probe column it shows in, dc, df): the equity at the
+            # probes is built once at the end, from cumulative sums
+            self._probe_log: list[tuple[np.ndarray, ...]] = []
 
     # -- elementary quantities at (rows, cols); cols has shape (len(rows), w) -------------
     @staticmethod
@@ -267,25 +270,6 @@ class _Rules:
 
     def _g_iso(self, i: int, rows: np.ndarray, cols: Any) -> np.ndarray:
         return self._wallet_i(i, rows, cols) + self._h(i, rows, cols)
-
-    def _equity_probe(self, rows: np.ndarray | None) -> np.ndarray:
-        """Equity at the probe steps on ``rows`` (``None``: every row), in the current state.
-
-        ``c_cross + sum_iso c_iso + sum_i f_i (uPnL_i - F_i)``: the pool wallets (funding
-        paid from each) plus the open shares' uPnL.
-        """
-        sel: Any = slice(None) if rows is None else rows
-        c = self.c_cross[sel].copy()
-        for i in self.iso_idx:
-            c += self.c_iso[i, sel]
-        e = np.repeat(c[:, None], self._up_probe[0].shape[1], axis=1)
-        for i in range(self.P):
-            f = self.f[i, sel]
-            if rows is None and bool((f == 1.0).all()):
-                e += self._up_probe[i]
-            else:
-                e += f[:, None] * self._up_probe[i][sel]
-        return e
 
     def _avail(self, rows: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Available balance and cross wallet at steps ``k``; only open positions count."""
@@ -420,29 +404,52 @@ class _Rules:
 
     def _probe_update(self, rows: np.ndarray, k: np.ndarray,
                       snap: tuple[np.ndarray, ...]) -> None:
-        """Equity at the probe steps from ``k`` on, after a change on ``rows`` at ``k``.
+        """Log a change on ``rows`` at steps ``k`` for the equity at the probe steps.
 
-        Equity is ``c_cross + sum_iso c_iso + sum_i f_i (uPnL_i - F_i)``, so a change adds
-        ``dc + sum_i df_i (uPnL_i - F_i)``; only positions whose share changed are looked at
-        (usually one). A change at step k shows in the settled state of k, hence from k on.
+        Equity is ``c_cross + sum_iso c_iso + sum_i f_i (uPnL_i - F_i)``; a change at step
+        k shows in the settled state of k, hence at the probes from k on.
         """
         if self.probe is None or rows.size == 0:
             return
-        assert self.equity_at is not None
         cc, ci, f_old = snap[0], snap[1], snap[2]
         dc = self.c_cross[rows] - cc
         for i in self.iso_idx:
             dc += self.c_iso[i, rows] - ci[i]
-        d = np.repeat(dc[:, None], self.probe.size, axis=1)
         df = self.f[:, rows] - f_old
+        j0 = np.searchsorted(self.probe, k, side="left")
+        use = (j0 < self.probe.size) & ((dc != 0) | (df != 0).any(axis=0))
+        if use.any():
+            self._probe_log.append((rows[use], j0[use], dc[use], df[:, use]))
+
+    def finish_probe(self) -> None:
+        """The equity at the probe steps on every row, from the logged changes."""
+        if self.probe is None:
+            return
+        n, K = self.n, self.probe.size
+        log = self._probe_log
+        if log:
+            rows = np.concatenate([e[0] for e in log])
+            flat = rows * K + np.concatenate([e[1] for e in log])
+            dc = np.concatenate([e[2] for e in log])
+            df = np.concatenate([e[3] for e in log], axis=1)
+        else:
+            flat, dc, df = np.zeros(0, np.int64), np.zeros(0), np.zeros((self.P, 0))
+
+        def steps_of(delta: np.ndarray, start: float) -> np.ndarray:
+            a = np.bincount(flat, weights=delta, minlength=n * K).reshape(n, K).astype(
+                float, copy=False)
+            np.cumsum(a, axis=1, out=a)
+            a += start
+            return a
+
+        e = steps_of(dc, self._c0)
         for i in range(self.P):
-            nz = np.flatnonzero(df[i])
-            if nz.size == rows.size:
-                d += df[i][:, None] * self._up_probe[i][rows]
-            elif nz.size:
-                d[nz] += df[i, nz][:, None] * self._up_probe[i][rows[nz]]
-        d *= self.probe[None, :] >= k[:, None]
-        self.equity_at[rows] += d
+            nz = df[i] != 0
+            if nz.any():
+                e += steps_of(np.where(nz, df[i], 0.0), 1.0) * self._up_probe[i]
+            else:
+                e += self._up_probe[i]
+        self.equity_at = e
 
     def _set_f(self, i: int, rows: np.ndarray, k: np.ndarray, new: np.ndarray,
                pool_iso: bool) -> None:
@@ -860,6 +867,7 @@ def run_rules(
         done = ~liq & ~tr
         rows = rows[~done]
         rows = rows[t_cur[rows] < T]
+    R.finish_probe()
     return RulesOutput(
         liquidated_at=R.liq_at, f_final=R.f, c_cross_final=R.c_cross, c_iso_final=R.c_iso,
         forfeited=R.forfeited, insurance_payout=R.payout, realized=R.realized,

@@ -420,7 +420,7 @@ class _Run:
     def derive(self, cols: np.ndarray | None) -> None:
         """uPnL, MM, IM and notional of every whole position, at ``cols`` (None: every step)."""
         book, P = self.book, self.P
-        x = self.x if cols is None else [a[:, cols] for a in self.x]
+        x = self.x if cols is None else [np.take(a, cols, axis=-1) for a in self.x]
         self.upnl = np.stack([book.upnl(i, x[i]) for i in range(P)])
         self.mm = np.stack([book.mm(i, x[i]) for i in range(P)])
         self.im = np.stack([book.im(i, x[i]) for i in range(P)])
@@ -580,14 +580,14 @@ def simulate(
         step_index = _display_steps(X, T, keep_arr, display_points, out)
         run.derive(step_index)
         steps = step_index
-        X = {sym: a[:, step_index] for sym, a in X.items()}
+        X = {sym: np.take(a, step_index, axis=-1) for sym, a in X.items()}
         t_arr = t_arr[step_index]
         if last_prices is not None:
-            last_prices = {sym: np.asarray(v, dtype=float)[..., step_index]
+            last_prices = {sym: np.take(np.asarray(v, dtype=float), step_index, axis=-1)
                            for sym, v in last_prices.items()}
     K = steps.size
     cum_f = (np.zeros((P, n, K)) if cum_f_full is None
-             else cum_f_full if not thin else cum_f_full[..., step_index])
+             else cum_f_full if not thin else np.take(cum_f_full, step_index, axis=-1))
 
     # --- the state along the path, rebuilt from the engine's changes -------------------------
     f_at = np.ones((P, n, K))
@@ -634,7 +634,7 @@ def simulate(
                     continue
                 fi = _share_at(out.changes, i, n, T, 1.0)
                 dFi = np.diff(cum_f_full[i], axis=-1, prepend=0.0)
-                fund_paid[i] = np.cumsum(fi * dFi, axis=-1)[:, step_index]
+                fund_paid[i] = np.take(np.cumsum(fi * dFi, axis=-1), step_index, axis=-1)
     F_at = f_at * cum_f
     F_after = f_after * cum_f
     wc_pre = cc_at - (F_at[cross].sum(axis=0) if cross.any() else 0.0)
