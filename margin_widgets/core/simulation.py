@@ -586,8 +586,12 @@ def simulate(
             last_prices = {sym: np.take(np.asarray(v, dtype=float), step_index, axis=-1)
                            for sym, v in last_prices.items()}
     K = steps.size
-    cum_f = (np.zeros((P, n, K)) if cum_f_full is None
-             else cum_f_full if not thin else np.take(cum_f_full, step_index, axis=-1))
+    if cum_f_full is None:
+        cum_f = np.zeros((P, n, K))
+    elif step_index is None:
+        cum_f = cum_f_full
+    else:
+        cum_f = np.take(cum_f_full, step_index, axis=-1)
 
     # --- the state along the path, rebuilt from the engine's changes -------------------------
     f_at = np.ones((P, n, K))
