@@ -882,7 +882,7 @@ def compare_modes(
 
 
 ATTRIBUTION_PARTS = ("other positions' PnL", "other positions' maintenance margin", "funding",
-                     "fees", "margin transfers", "bracket change")
+                     "fees", "margin transfers", "partial liquidation", "bracket change")
 
 
 def attribute(result: SimulationResult, i: int, t1: int, t2: int,
@@ -890,8 +890,14 @@ def attribute(result: SimulationResult, i: int, t1: int, t2: int,
     """Why position ``i``'s liquidation price moved between steps ``t1`` and ``t2``.
 
     The move is split into the parts of ``K`` (the pool's wallet plus the other positions'
-    uPnL minus their maintenance margin) that changed, each evaluated with the bracket that
-    held at ``t1``, plus a bracket change term; the parts add up to the total move exactly.
+    uPnL minus their maintenance margin) that changed, each evaluated with the bracket and the
+    open quantity that held at ``t1``; then ``"partial liquidation"``: what partial
+    liquidations of the pool between the two steps did (the PnL they realised into the pool
+    less their fees, and the smaller open quantity of the position's legs, priced at the
+    final ``K``); then ``"bracket change"``, the rest. The parts add up to the total move
+    exactly.
+
+    Steps are the path's steps (for a thinned result, two of its kept steps).
 
     Returns
     -------
@@ -900,57 +906,104 @@ def attribute(result: SimulationResult, i: int, t1: int, t2: int,
     """
     acct = result.account
     acct._check_index(i)
-    T = result.steps
+    T = result.path_steps if result.path_steps is not None else result.steps
     for t in (t1, t2):
         if isinstance(t, bool) or not isinstance(t, int | np.integer) or not 0 <= t < T:
             raise MarginInputError(f"step {t} is outside the path (0..{T - 1})")
+    c1, c2 = result.column(int(t1)), result.column(int(t2))
     lp = result._path(result.liquidation_price, path, True)[i]
-    if not (np.isfinite(lp[t1]) and np.isfinite(lp[t2])):
+    if not (np.isfinite(lp[c1]) and np.isfinite(lp[c2])):
         raise MarginInputError("the position has no liquidation price at one of those steps")
-    book = acct.book
     p = acct.positions[i]
+    q0 = np.array([q.quantity for q in acct.positions], dtype=float)
+    qty = np.asarray(result._path(result.quantity, path, True), dtype=float)
+
+    def share(c: int) -> np.ndarray:
+        """Open share of every position when the engine looks at column ``c``.
+
+        The settled quantity of the step before: a liquidation at a step shows in the next
+        one (a thinned result keeps every changed step and the next, so the column before
+        holds the state of the step before).
+        """
+        return np.ones(len(q0)) if c == 0 else qty[:, c - 1] / q0
+
+    f1, f2 = share(c1), share(c2)
     if p.mode == "cross":
-        legs = tuple(j for j in acct.cross_indices if acct.positions[j].symbol == p.symbol)
-        others = [j for j in acct.cross_indices if j not in legs]
+        members = list(acct.cross_indices)
+        legs = tuple(j for j in members if acct.positions[j].symbol == p.symbol)
+        others = [j for j in members if j not in legs]
         upnl = result._path(result.unrealized_pnl, path, True)
         mm = result._path(result.maintenance_margin, path, True)
         fund = result._path(result._cross_funding, path, False)
         transfers = result._path(result._cross_transfers, path, False)
         fees = result._path(result._cross_fees, path, False)
 
-        def parts(t: int) -> list[float]:
-            return [float(upnl[others, t].sum()), -float(mm[others, t].sum()), -float(fund[t]),
-                    -float(fees[t]), float(transfers[t])]
+        def parts(c: int) -> list[float]:
+            return [float(upnl[others, c].sum()), -float(mm[others, c].sum()), -float(fund[c]),
+                    -float(fees[c]), float(transfers[c])]
     else:
+        members = [i]
         legs = (i,)
         fund_i = result._path(result._iso_funding, path, True)[i]
         tr_i = result._path(result._iso_transfers, path, True)[i]
 
-        def parts(t: int) -> list[float]:
-            return [0.0, 0.0, -float(fund_i[t]), 0.0, float(tr_i[t])]
+        def parts(c: int) -> list[float]:
+            return [0.0, 0.0, -float(fund_i[c]), 0.0, float(tr_i[c])]
+
+    # what partial liquidations of the pool put into its wallet between the two steps (their
+    # realised PnL less fees): counted in the wallet's flows, shown as their own part
+    lo, hi = sorted((int(t1), int(t2)))
+    cash = sum(ev["realized"] - ev["fee"] for ev in result.rule_events
+               if ev["path"] == path and ev["kind"] == "partial liquidation"
+               and ev["position"] in members and lo <= ev["step"] < hi)
+    if t2 < t1:
+        cash = -cash
+
+    def book_of(f: np.ndarray) -> tuple[Book, tuple[int, ...]]:
+        """The account's book with each leg at its open quantity, and the open legs."""
+        open_legs = tuple(j for j in legs if f[j] > 0)
+        if all(f[j] == 1.0 for j in open_legs):
+            return acct.book, open_legs
+        pos = list(acct.positions)
+        for j in open_legs:
+            pos[j] = pos[j].with_(quantity=pos[j].quantity * float(f[j]))
+        return Book(acct.venue, tuple(pos)), open_legs
 
     base = (acct.cross_wallet if p.mode == "cross" else float(acct.isolated_margins[i]))
-    k1 = base + sum(parts(t1))
-    mark1 = float(result._path(result.marks[p.symbol], path, False)[t1])
-    _, seg = book.solve(legs, k1, mark1)
-    seg_obj = book.segments(legs)[int(seg)]
+    k1 = base + sum(parts(c1))
+    mark1 = float(result._path(result.marks[p.symbol], path, False)[c1])
+    mark2 = float(result._path(result.marks[p.symbol], path, False)[c2])
+    book1, legs1 = book_of(f1)
+    _, seg = book1.solve(legs1, k1, mark1)
+    seg_obj = book1.segments(legs1)[int(seg)]
 
     def fixed(k: float) -> float:
         xr = -(k + seg_obj.B0) / seg_obj.A
-        return float(book.price(xr))
+        return float(book1.price(xr))
 
-    a, b = parts(t1), parts(t2)
+    a, b = parts(c1), parts(c2)
+    delta = list(np.subtract(b, a))
+    delta[4] -= cash                       # transfers without the partial liquidations' cash
     out: dict[str, float] = {}
     k = k1
     prev = fixed(k)
     start = prev
-    for name, d in zip(ATTRIBUTION_PARTS[:5], np.subtract(b, a), strict=True):
+    for name, d in zip(ATTRIBUTION_PARTS[:5], delta, strict=True):
         k += float(d)
         now = fixed(k)
         out[name] = now - prev
         prev = now
-    out["bracket change"] = float(lp[t2]) - prev
-    out["total"] = float(lp[t2]) - float(lp[t1])
-    # the closed form at t1 reproduces the engine's own price
-    assert abs(start - float(lp[t1])) <= 1e-6 * max(1.0, abs(start))
+    # partial liquidation: its cash at the t1 bracket, then the legs' new quantity at the
+    # final K (with the bracket that then holds)
+    k += float(cash)
+    now = fixed(k)
+    if not np.array_equal(f1[list(legs)], f2[list(legs)]):
+        book2, legs2 = book_of(f2)
+        now = float(book2.solve(legs2, k, mark2)[0])
+    out["partial liquidation"] = now - prev
+    prev = now
+    out["bracket change"] = float(lp[c2]) - prev
+    out["total"] = float(lp[c2]) - float(lp[c1])
+    # the closed form at t1, with the quantity open then, reproduces the engine's own price
+    assert abs(start - float(lp[c1])) <= 1e-6 * max(1.0, abs(start))
     return out
