@@ -27,6 +27,8 @@ from .simulation import _rate_array, check_events, prepare_paths
 
 __all__ = ["MonteCarloResult", "MonteCarloCancelled", "monte_carlo"]
 
+_CHUNK_BYTES = 256 * 2**20      # default chunk: its h array (P x chunk x T floats) within this
+
 
 class MonteCarloCancelled(RuntimeError):
     """Raised when the progress callback asks to stop."""
@@ -146,7 +148,7 @@ def monte_carlo(
     events: Iterable[Any] = (),
     percentiles: Sequence[float] = (5, 25, 50, 75, 95),
     band_points: int = 200,
-    chunk_size: int = 1024,
+    chunk_size: int | None = None,
     progress: Callable[[float], bool | None] | None = None,
 ) -> dict[str, MonteCarloResult]:
     """Liquidation statistics over many paths, for every position cross and every isolated.
@@ -166,8 +168,11 @@ def monte_carlo(
         to the isolated run only (as in :func:`compare_modes`).
     percentiles : sequence of float
         Equity percentiles reported on ``band_points`` evenly spaced steps.
-    chunk_size : int
-        Paths per chunk (bounds memory: about ``chunk_size x T x 8`` bytes per array).
+    chunk_size : int, optional
+        Paths per chunk (bounds memory: about ``chunk_size x T x 8`` bytes per array, a few
+        arrays per position). ``None``: as many paths as keep the per-position work arrays
+        within about 256 MB (10,000 paths of 1,000 steps with 3 positions in one chunk);
+        fewer, larger chunks mean less Python work per path, smaller ones finer progress.
     progress : callable, optional
         Called with the fraction done after each chunk; returning ``False`` cancels
         (:class:`MonteCarloCancelled` is raised).
@@ -197,6 +202,8 @@ def monte_carlo(
     if not isinstance(account, Account):
         raise MarginInputError("account must be an Account")
     X, _single, n, T = prepare_paths(account, paths)
+    if chunk_size is None:
+        chunk_size = max(64, _CHUNK_BYTES // (8 * T * max(1, len(account.positions))))
     chunk_size = _whole(chunk_size, "chunk_size", 1)
     band_points = _whole(band_points, "band_points", 1)
     pct = _percentiles(percentiles)

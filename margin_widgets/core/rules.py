@@ -241,8 +241,11 @@ class _Rules:
         full = f == 1.0
         if self.H is not None and full.all():
             return self._take(self.H[i], rows, cols)
-        out = np.zeros(x.shape)
         some = f > 0
+        if some.all():                  # every row open: no masking
+            fc = f[:, None]
+            return fc * self.book.upnl(i, x) - self._mm_f(i, fc, x)
+        out = np.zeros(x.shape)
         if some.any():
             fs = f[some][:, None]
             out[some] = fs * self.book.upnl(i, x[some]) - self._mm_f(i, fs, x[some])
