@@ -247,30 +247,39 @@ def monte_carlo(
              for m in modes}
     syms = [p.symbol for p in account.positions]
 
-    # one buffer for every chunk's h: a fresh one per chunk costs page faults on first touch
-    h_buf = np.empty((P, min(chunk_size, n), T))
+    # with funding the rules need every h (the pool wallets move each funding step): one
+    # buffer for every chunk (a fresh one per chunk costs page faults on first touch)
+    h_buf = np.empty((P, min(chunk_size, n), T)) if funding else None
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
         m = stop - start
         xs_sym = {s: book.x(X[s][start:stop]) for s in dict.fromkeys(syms)}
         xs = [xs_sym[syms[i]] for i in range(P)]
-        h = h_buf[:, :m]
         # each symbol's range in this chunk, once (positions on one symbol share it)
         rng = {s: (float(x.min()), float(x.max())) for s, x in xs_sym.items()}
-        for i in range(P):
-            contrib[i](xs[i], h[i], rng[syms[i]])
-        F = None
+        F = h = None
+        first: dict[str, dict[int, np.ndarray] | None] = {mode: None for mode in modes}
+        xp: list[np.ndarray] | None = None
         if funding:
+            assert h_buf is not None
+            h = h_buf[:, :m]
+            for i in range(P):
+                contrib[i](xs[i], h[i], rng[syms[i]])
             F = np.zeros((P, m, T))
             for i in range(P):
                 if rates[i].any():
                     F[i] = np.cumsum(book.s[i] * (book.u[i] * xs[i]) * rates[i], axis=-1)
+        else:
+            # no funding: each pool's first breach is all the rules need from h, and it is
+            # found block by block while the block is in cache (h is never stored whole)
+            first, xp = _first_breaches(contrib, xs, rng, syms, modes, tol, T, band_steps)
         for mode, cfg in modes.items():
             out = run_rules(
                 book, cfg["cross"], xs, H=h, F=F, c_cross0=cfg["c0"], iso0=cfg["iso0"],
                 events=cfg["events"], liq_rate=venue.liquidation_fee_rate,
                 partial=venue.partial_liquidation, auto_add=cfg["auto"], record=False,
                 probe_steps=band_steps, tol=tol, currency=account.currency,
+                first_breach=first[mode], probe_x=xp,
             )
             tau[mode][:, start:stop] = out.liquidated_at
             assert out.equity_at is not None
@@ -283,7 +292,6 @@ def monte_carlo(
         if progress is not None and progress(stop / n) is False:
             raise MonteCarloCancelled(f"cancelled after {stop:,} of {n:,} paths")
         del h, F, xs
-    del h_buf
 
     result = {}
     for mode, acct_m in (("cross", cross_acct), ("isolated", iso_acct)):
@@ -302,6 +310,60 @@ def monte_carlo(
             percentiles=pct, equity_bands=bands, initial_wallet=w0, extra=extra[mode],
         )
     return result
+
+
+def _first_breaches(contrib: list[_Contribution], xs: list[np.ndarray],
+                    rng: dict[str, tuple[float, float]], syms: list[str],
+                    modes: dict[str, dict[str, Any]], tol: float, T: int,
+                    probe: np.ndarray) -> tuple[dict[str, dict[int, np.ndarray] | None],
+                                                list[np.ndarray]]:
+    """First step at which each pool of each mode breaches from its starting state.
+
+    Per mode, ``{pool: (m,) steps}`` (pool ``P`` is the cross pool; ``T`` where never), the
+    answer the rules' first scan would give: ``sum h <= tol - c`` over the pool's members;
+    and each position's ``x`` at the ``probe`` steps. Rows go in blocks of about 4 MB of h so
+    that h and x are read back from cache.
+    """
+    P = len(contrib)
+    m = xs[0].shape[0]
+    B = max(8, (4 * 2**20) // (8 * T * max(P, 1)))
+    hb = np.empty((P, min(B, m), T))
+    acc = np.empty((min(B, m), T))
+    hit = np.empty((min(B, m), T), dtype=bool)
+    out: dict[str, dict[int, np.ndarray]] = {mode: {} for mode in modes}
+    plan = []
+    for mode, cfg in modes.items():
+        cross = np.asarray(cfg["cross"], bool)
+        if cross.any():
+            plan.append((mode, P, [i for i in range(P) if cross[i]], float(cfg["c0"])))
+        for i in range(P):
+            if not cross[i]:
+                plan.append((mode, i, [i], float(cfg["iso0"][i])))
+    for mode, pool, _members, _c in plan:
+        out[mode][pool] = np.empty(m, dtype=np.int64)
+    xp_sym = {s: np.empty((m, probe.size)) for s in dict.fromkeys(syms)}
+    first_of = {s: syms.index(s) for s in xp_sym}
+    for b0 in range(0, m, B):
+        b1 = min(m, b0 + B)
+        r = b1 - b0
+        for i in range(P):
+            contrib[i](xs[i][b0:b1], hb[i, :r], rng[syms[i]])
+        for sym, a in xp_sym.items():
+            np.take(xs[first_of[sym]][b0:b1], probe, axis=1, out=a[b0:b1])
+        for mode, pool, members, c in plan:
+            if len(members) == 1:
+                src = hb[members[0], :r]
+            else:
+                src = acc[:r]
+                np.add(hb[members[0], :r], hb[members[1], :r], out=src)
+                for j in members[2:]:
+                    src += hb[j, :r]
+            h_ = hit[:r]
+            np.less_equal(src, tol - c, out=h_)
+            k = h_.argmax(axis=1)
+            found = h_[np.arange(r), k]
+            out[mode][pool][b0:b1] = np.where(found, k, T)
+    return {mode: v for mode, v in out.items()}, [xp_sym[sym] for sym in syms]
 
 
 def _percentile_rows(a: np.ndarray, pct: Sequence[float]) -> np.ndarray:

@@ -155,6 +155,7 @@ class _Rules:
         partial: PartialLiquidation | None, auto_add: np.ndarray, record: bool,
         probe_steps: np.ndarray | None, tol: float, currency: str,
         h_fn: Callable[[int, np.ndarray, np.ndarray], np.ndarray] | None = None,
+        probe_x: Sequence[np.ndarray] | None = None,
     ) -> None:
         self.book = book
         self.cross = np.asarray(cross, bool)
@@ -201,7 +202,8 @@ class _Rules:
             x_probe: dict[int, np.ndarray] = {}        # positions on one symbol share x
             for i in range(self.P):
                 if id(xs[i]) not in x_probe:
-                    x_probe[id(xs[i])] = np.take(xs[i], probe_steps, axis=1)
+                    x_probe[id(xs[i])] = (np.take(xs[i], probe_steps, axis=1)
+                                          if probe_x is None else probe_x[i])
             self._up_probe = [book.upnl(i, x_probe[id(xs[i])]) for i in range(self.P)]
             if F is not None:
                 for i in range(self.P):
@@ -809,7 +811,8 @@ def run_rules(
     F: np.ndarray | None, c_cross0: float, iso0: np.ndarray, events: Sequence[Any],
     liq_rate: float | None, partial: PartialLiquidation | None, auto_add: np.ndarray,
     record: bool = False, probe_steps: np.ndarray | None = None, tol: float = 0.0,
-    currency: str = "",
+    currency: str = "", first_breach: dict[int, np.ndarray] | None = None,
+    probe_x: Sequence[np.ndarray] | None = None,
 ) -> RulesOutput:
     """Run the path rules on every path (see the module docstring).
 
@@ -828,10 +831,21 @@ def run_rules(
     c_cross0, iso0
         Cross wallet after opening fees, and each position's isolated margin.
     events : list of TransferEvent, sorted by step
+    first_breach : dict, optional
+        ``{pool: (n,) steps}``: each pool's first breach from the starting state, found by the
+        caller (pool ``P`` is the cross pool; ``T`` where never). The first scan of those
+        pools is then skipped; ``H`` may be None (later scans compute h from ``xs``).
+    probe_x : list of (n, len(probe_steps)) arrays, optional
+        Each position's ``x`` at the probe steps, when the caller already has it.
     """
     R = _Rules(book, cross, xs, H, F, c_cross0, iso0, liq_rate=liq_rate, partial=partial,
                auto_add=auto_add, record=record, probe_steps=probe_steps, tol=tol,
-               currency=currency)
+               currency=currency, probe_x=probe_x)
+    for pi, k in (first_breach or {}).items():
+        R.cache_k[pi] = k
+        R.cache_lo[pi] = 0
+        R.cache_hi[pi] = R.T
+        R.dirty[pi] = False
     n, T = R.n, R.T
     steps = sorted({e.step for e in events})
     groups = [[e for e in events if e.step == s] for s in steps]
