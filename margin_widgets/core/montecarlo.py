@@ -341,7 +341,7 @@ def _first_breaches(contrib: list[_Contribution], xs: list[np.ndarray],
                 plan.append((mode, i, [i], float(cfg["iso0"][i])))
     for mode, pool, _members, _c in plan:
         out[mode][pool] = np.empty(m, dtype=np.int64)
-    xp_sym = {s: np.empty((m, probe.size)) for s in dict.fromkeys(syms)}
+    xp_sym = {s: np.empty((probe.size, m)) for s in dict.fromkeys(syms)}
     first_of = {s: syms.index(s) for s in xp_sym}
     for b0 in range(0, m, B):
         b1 = min(m, b0 + B)
@@ -349,7 +349,7 @@ def _first_breaches(contrib: list[_Contribution], xs: list[np.ndarray],
         for i in range(P):
             contrib[i](xs[i][b0:b1], hb[i, :r], rng[syms[i]])
         for sym, a in xp_sym.items():
-            np.take(xs[first_of[sym]][b0:b1], probe, axis=1, out=a[b0:b1])
+            a[:, b0:b1] = np.take(xs[first_of[sym]][b0:b1], probe, axis=1).T
         for mode, pool, members, c in plan:
             if len(members) == 1:
                 src = hb[members[0], :r]

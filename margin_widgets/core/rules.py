@@ -202,12 +202,15 @@ class _Rules:
             x_probe: dict[int, np.ndarray] = {}        # positions on one symbol share x
             for i in range(self.P):
                 if id(xs[i]) not in x_probe:
-                    x_probe[id(xs[i])] = (np.take(xs[i], probe_steps, axis=1)
-                                          if probe_x is None else probe_x[i])
+                    x_probe[id(xs[i])] = (
+                        np.ascontiguousarray(np.take(xs[i], probe_steps, axis=1).T)
+                        if probe_x is None else probe_x[i])
+            # laid out (probe step, row): the cumulative sums of finish_probe then run over
+            # whole contiguous rows
             self._up_probe = [book.upnl(i, x_probe[id(xs[i])]) for i in range(self.P)]
             if F is not None:
                 for i in range(self.P):
-                    self._up_probe[i] -= np.take(F[i], probe_steps, axis=1)
+                    self._up_probe[i] -= np.take(F[i], probe_steps, axis=1).T
             self._c0 = float(c_cross0) + float(sum(float(iso0[i]) for i in self.iso_idx))
             # every change as (rows, first probe column it shows in, dc, df): the equity at the
             # probes is built once at the end, from cumulative sums
@@ -434,27 +437,27 @@ class _Rules:
         log = self._probe_log
         if log:
             rows = np.concatenate([e[0] for e in log])
-            flat = rows * K + np.concatenate([e[1] for e in log])
+            flat = np.concatenate([e[1] for e in log]) * n + rows
             dc = np.concatenate([e[2] for e in log])
             df = np.concatenate([e[3] for e in log], axis=1)
         else:
             flat, dc, df = np.zeros(0, np.int64), np.zeros(0), np.zeros((self.P, 0))
 
-        def steps_of(delta: np.ndarray, start: float) -> np.ndarray:
-            a = np.bincount(flat, weights=delta, minlength=n * K).reshape(n, K).astype(
+        def steps_of(delta: np.ndarray) -> np.ndarray:
+            """(K, n): at each probe, the sum of the deltas of the changes shown there."""
+            a = np.bincount(flat, weights=delta, minlength=K * n).reshape(K, n).astype(
                 float, copy=False)
-            np.cumsum(a, axis=1, out=a)
-            a += start
+            np.cumsum(a, axis=0, out=a)
             return a
 
-        e = steps_of(dc, self._c0)
+        e = steps_of(dc)
+        e += self._c0
         for i in range(self.P):
+            e += self._up_probe[i]
             nz = df[i] != 0
             if nz.any():
-                e += steps_of(np.where(nz, df[i], 0.0), 1.0) * self._up_probe[i]
-            else:
-                e += self._up_probe[i]
-        self.equity_at = e
+                e += steps_of(np.where(nz, df[i], 0.0)) * self._up_probe[i]
+        self.equity_at = e.T                  # (n, K), a view of the (K, n) sums
 
     def _set_f(self, i: int, rows: np.ndarray, k: np.ndarray, new: np.ndarray,
                pool_iso: bool) -> None:
@@ -835,8 +838,8 @@ def run_rules(
         ``{pool: (n,) steps}``: each pool's first breach from the starting state, found by the
         caller (pool ``P`` is the cross pool; ``T`` where never). The first scan of those
         pools is then skipped; ``H`` may be None (later scans compute h from ``xs``).
-    probe_x : list of (n, len(probe_steps)) arrays, optional
-        Each position's ``x`` at the probe steps, when the caller already has it.
+    probe_x : list of (len(probe_steps), n) arrays, optional
+        Each position's ``x`` at the probe steps (steps first), when the caller has it.
     """
     R = _Rules(book, cross, xs, H, F, c_cross0, iso0, liq_rate=liq_rate, partial=partial,
                auto_add=auto_add, record=record, probe_steps=probe_steps, tol=tol,
