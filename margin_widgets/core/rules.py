@@ -382,7 +382,7 @@ class _Rules:
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(rows.size), k]
             return np.where(found, k, T).astype(np.int64)
-        for w in [8, 128, T]:
+        for w in (8, 128, 4096, 131072, T):   # geometric: a long path stops early
             if todo.size == 0:
                 break
             r = rows[todo]

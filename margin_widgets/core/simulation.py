@@ -557,7 +557,16 @@ def simulate(
     fee_total = float(open_fee.sum())
 
     iso0 = account.isolated_margins
-    if thin:   # each position's own margin contribution, without keeping its two terms
+    c_cross0 = account.cross_wallet - fee_total
+    first: dict[int, np.ndarray] | None = None
+    h: np.ndarray | None
+    if thin and cum_f_full is None:
+        # each pool's first breach, block by block with the arithmetic of the full run, and
+        # no block past the step where every pool of every path has breached; the rules then
+        # compute h from the marks only where a state change makes them look again
+        h = None
+        first = _first_breaches_by_block(book, run.x, cross, c_cross0, iso0, run.tol, n, T)
+    elif thin:  # each position's own margin contribution, without keeping its two terms
         h = np.empty((P, n, T))
         for i in range(P):
             np.subtract(book.upnl(i, run.x[i]), book.mm(i, run.x[i]), out=h[i])
@@ -565,10 +574,10 @@ def simulate(
         h = run.upnl - run.mm
     out = run_rules(
         book, cross, run.x, H=h, F=cum_f_full,
-        c_cross0=account.cross_wallet - fee_total, iso0=iso0, events=evs,
+        c_cross0=c_cross0, iso0=iso0, events=evs,
         liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
         auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
-        record=True, tol=run.tol, currency=account.currency,
+        record=True, tol=run.tol, currency=account.currency, first_breach=first,
     )
     del h
     tau = out.liquidated_at
@@ -760,6 +769,45 @@ def simulate(
         _iso_funding=sq(iso_fund, True), _iso_transfers=sq(iso_flow, True),
         single=single, step_index=step_index, path_steps=T,
     )
+
+
+def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray,
+                             c_cross: float, iso0: np.ndarray, tol: float, n: int,
+                             T: int) -> dict[int, np.ndarray]:
+    """Each pool's first breach from the starting state (pool ``P``: the cross pool).
+
+    The same sums and comparison as the rules' first scan over ``H = uPnL - MM``, taken a
+    block of steps at a time (a few MB, read back from cache) and stopped once every pool of
+    every path has breached: a long path whose positions are liquidated early is not read to
+    its end here.
+    """
+    P = book.n
+    pools: list[tuple[int, list[int], float]] = []
+    if cross.any():
+        pools.append((P, [i for i in range(P) if cross[i]], float(c_cross)))
+    pools += [(i, [i], float(iso0[i])) for i in range(P) if not cross[i]]
+    res = {pi: np.full(n, T, dtype=np.int64) for pi, _, _ in pools}
+    B = max(256, (2 * 2**20) // (8 * n))
+    for b0 in range(0, T, B):
+        b1 = min(T, b0 + B)
+        need = [pl for pl in pools if (res[pl[0]] == T).any()]
+        if not need:
+            break
+        hb: dict[int, np.ndarray] = {}
+        for i in dict.fromkeys(j for _, mem, _ in need for j in mem):
+            xb = xs[i][:, b0:b1]
+            hb[i] = book.upnl(i, xb) - book.mm(i, xb)
+        for pi, mem, c in need:
+            acc = hb[mem[0]]
+            if len(mem) > 1:
+                acc = acc.copy()
+                for j in mem[1:]:
+                    acc += hb[j]
+            hit = acc <= tol - c
+            k = np.argmax(hit, axis=1)
+            found = hit[np.arange(n), k] & (res[pi] == T)
+            res[pi][found] = b0 + k[found]
+    return res
 
 
 def _keep_steps(keep: Any, T: int) -> np.ndarray:

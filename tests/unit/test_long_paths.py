@@ -75,7 +75,9 @@ def test_kept_columns_equal_the_full_run_with_partials_auto_add_transfers_and_fu
         assert e.step in idx
 
 
-def test_display_points_on_a_long_path_keeps_the_liquidation_exact():
+@pytest.mark.parametrize("funding", [True, False])
+@pytest.mark.parametrize("mode", ["cross", "isolated"])
+def test_display_points_on_a_long_path_keeps_the_liquidation_exact(funding, mode):
     rng = np.random.default_rng(5)
     T = 200_000
     venue = Venue("demo", tiers=RiskTiers.flat(0.004), liquidation_fee_rate=0.005,
@@ -84,8 +86,10 @@ def test_display_points_on_a_long_path_keeps_the_liquidation_exact():
                                    Position("ETHUSDT", "short", 20, 3_000, 10, "isolated")])
     paths = {"BTCUSDT": 60_000 * np.exp(np.cumsum(np.r_[0, rng.normal(0, 4e-4, T - 1)])),
              "ETHUSDT": 3_000 * np.exp(np.cumsum(np.r_[0, rng.normal(0, 5e-4, T - 1)]))}
-    full = simulate(acct, paths, funding_every=480, funding_rate=1e-4)
-    thin = simulate(acct, paths, funding_every=480, funding_rate=1e-4, display_points=800)
+    acct = acct.with_mode(mode)
+    kw = dict(funding_every=480, funding_rate=1e-4) if funding else {}
+    full = simulate(acct, paths, **kw)
+    thin = simulate(acct, paths, display_points=800, **kw)
     _same_as_full(full, thin)
     # about the asked number of points, plus the steps around each event
     n_events = len(full.events())
