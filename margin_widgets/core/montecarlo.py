@@ -201,7 +201,8 @@ def monte_carlo(
     """
     if not isinstance(account, Account):
         raise MarginInputError("account must be an Account")
-    X, _single, n, T = prepare_paths(account, paths)
+    price_range: dict[str, tuple[float, float]] = {}
+    X, _single, n, T = prepare_paths(account, paths, ranges=price_range)
     if chunk_size is None:
         chunk_size = max(64, _CHUNK_BYTES // (8 * T * max(1, len(account.positions))))
     chunk_size = _whole(chunk_size, "chunk_size", 1)
@@ -255,8 +256,10 @@ def monte_carlo(
         m = stop - start
         xs_sym = {s: book.x(X[s][start:stop]) for s in dict.fromkeys(syms)}
         xs = [xs_sym[syms[i]] for i in range(P)]
-        # each symbol's range in this chunk, once (positions on one symbol share it)
-        rng = {s: (float(x.min()), float(x.max())) for s, x in xs_sym.items()}
+        # each symbol's range of x over every path (from the validation; it holds this chunk,
+        # which is all the bracket test needs)
+        rng = {s: ((1.0 / price_range[s][1], 1.0 / price_range[s][0]) if book.inverse
+                   else price_range[s]) for s in xs_sym}
         F = h = None
         first: dict[str, dict[int, np.ndarray] | None] = {mode: None for mode in modes}
         xp: list[np.ndarray] | None = None

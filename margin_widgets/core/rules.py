@@ -443,20 +443,30 @@ class _Rules:
         else:
             flat, dc, df = np.zeros(0, np.int64), np.zeros(0), np.zeros((self.P, 0))
 
-        def steps_of(delta: np.ndarray) -> np.ndarray:
+        kcol = np.arange(K)[:, None]
+
+        def steps_of(delta: np.ndarray, sel: np.ndarray) -> np.ndarray:
             """(K, n): at each probe, the sum of the deltas of the changes shown there."""
-            a = np.bincount(flat, weights=delta, minlength=K * n).reshape(K, n).astype(
-                float, copy=False)
+            rows_s = flat[sel] % n
+            if np.unique(rows_s).size == rows_s.size:
+                # at most one change per row (a full liquidation): a step, no running sum
+                j0 = np.full(n, K)
+                v = np.zeros(n)
+                j0[rows_s] = flat[sel] // n
+                v[rows_s] = delta[sel]
+                return np.where(kcol >= j0[None, :], v[None, :], 0.0)
+            a = np.bincount(flat[sel], weights=delta[sel], minlength=K * n).reshape(
+                K, n).astype(float, copy=False)
             np.cumsum(a, axis=0, out=a)
             return a
 
-        e = steps_of(dc)
+        e = steps_of(dc, dc != 0)
         e += self._c0
         for i in range(self.P):
             e += self._up_probe[i]
             nz = df[i] != 0
             if nz.any():
-                e += steps_of(np.where(nz, df[i], 0.0)) * self._up_probe[i]
+                e += steps_of(df[i], nz) * self._up_probe[i]
         self.equity_at = e.T                  # (n, K), a view of the (K, n) sums
 
     def _set_f(self, i: int, rows: np.ndarray, k: np.ndarray, new: np.ndarray,

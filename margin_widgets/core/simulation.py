@@ -134,11 +134,13 @@ def check_events(account: Account, events: Any, T: int,
 
 
 def prepare_paths(
-    account: Account, paths: Mapping[str, Any]
+    account: Account, paths: Mapping[str, Any],
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[dict[str, np.ndarray], bool, int, int]:
     """Validate the mark paths of every symbol the account holds.
 
-    Returns ``(paths as (n_paths, T) arrays, single, n_paths, T)``.
+    Returns ``(paths as (n_paths, T) arrays, single, n_paths, T)``; ``ranges``, when given,
+    receives each symbol's lowest and highest price (found by the validation anyway).
     """
     if not isinstance(account, Account):
         raise MarginInputError("account must be an Account")
@@ -167,6 +169,8 @@ def prepare_paths(
             raise MarginInputError(
                 f"the path of {sym} has a price that is not a positive number up to "
                 f"{MAX_PRICE:g} at {where}: {a[tuple(idx)]!r}")
+        if ranges is not None:
+            ranges[sym] = (lo, hi)
         if a.ndim == 2:
             single = False
         a = a.view()                        # may be the caller's data: never written through
