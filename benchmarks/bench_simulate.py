@@ -1,9 +1,11 @@
 """Simulation speed: interactive simulate, Monte Carlo, and Monte Carlo against a plain loop.
 
-Prints JSON. Run: .venv/bin/python benchmarks/bench_simulate.py [--quick]
+Prints JSON. Run: .venv/bin/python benchmarks/bench_simulate.py [--quick] [--mc-only]
+(--mc-only: the two Monte Carlo parts only, without the interactive simulate timing.)
 """
 
 import json
+import os
 import resource
 import sys
 import time
@@ -221,10 +223,14 @@ def montecarlo_rules(n=10_000, T=1_000, loop_paths=100):
 
 def main():
     quick = "--quick" in sys.argv
-    out = {"interactive_simulate": interactive()}
+    mc_only = "--mc-only" in sys.argv
+    out = {"load_average_1min_at_start": round(os.getloadavg()[0], 2)}
+    if not mc_only:
+        out["interactive_simulate"] = interactive()
     out["monte_carlo"] = montecarlo(*((1_000, 200, 50) if quick else ()))
     out["monte_carlo_partial_liquidation"] = montecarlo_rules(
         *((1_000, 200, 20) if quick else ()))
+    out["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(out, indent=2))
 
 

@@ -30,7 +30,11 @@ def _column(name: str, value: Any, n: int | None) -> np.ndarray:
 def _numbers(name: str, a: np.ndarray, allow_nan: bool = False) -> np.ndarray:
     if a.dtype == bool or a.dtype.kind not in "iuf":
         raise MarginInputError(f"{name} must be numbers, got values of type {a.dtype}")
-    a = a.astype(float)
+    a = a.astype(float, copy=False)         # never written to: the caller's array may be it
+    if not allow_nan and a.size:
+        lo, hi = float(a.min()), float(a.max())     # NaN fails both tests
+        if lo > 0 and hi < np.inf:
+            return a
     bad = ~np.isfinite(a) | (a <= 0)
     if allow_nan:
         bad &= ~np.isnan(a)
@@ -252,7 +256,7 @@ def _sides(a: np.ndarray) -> np.ndarray:
         return v
     if a.dtype.kind not in "USO":
         raise MarginInputError("side must be 'long' / 'short' or +1 / -1")
-    t = a.astype(str)
+    t = a.astype(str, copy=False)
     long_, short = t == "long", t == "short"
     if not (long_ | short).all():           # rare: other spellings ("Long", "SHORT")
         t = np.char.lower(t)
@@ -267,7 +271,7 @@ def _sides(a: np.ndarray) -> np.ndarray:
 def _modes(a: np.ndarray) -> np.ndarray:
     if a.dtype.kind not in "USO":
         raise MarginInputError("mode must be 'cross' or 'isolated'")
-    t = a.astype(str)
+    t = a.astype(str, copy=False)
     iso, cross = t == "isolated", t == "cross"
     bad = ~(iso | cross)
     if bad.any():

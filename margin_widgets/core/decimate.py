@@ -58,8 +58,11 @@ def decimate_indices(
     pad = n_buckets * size - T
     chosen = [np.array([0, T - 1]), keep_arr]
     for y in ys:
-        lo = np.where(np.isnan(y), np.inf, y)
-        hi = np.where(np.isnan(y), -np.inf, y)
+        if np.isnan(y.min()):          # NaN propagates through min: only then mask it
+            lo = np.where(np.isnan(y), np.inf, y)
+            hi = np.where(np.isnan(y), -np.inf, y)
+        else:
+            lo = hi = y
         if pad:
             lo = np.concatenate([lo, np.full(pad, np.inf)])
             hi = np.concatenate([hi, np.full(pad, -np.inf)])

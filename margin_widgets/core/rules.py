@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 if TYPE_CHECKING:
     from .book import Book
@@ -138,6 +139,15 @@ class RulesOutput:
     transfers: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Win:
+    """Steps ``start[r] .. start[r] + w - 1`` of each row ``r`` (``start + w <= T``)."""
+
+    __slots__ = ("start", "w")
+
+    def __init__(self, start: np.ndarray, w: int) -> None:
+        self.start, self.w = start, w
+
+
 class _Rules:
     def __init__(
         self, book: Book, cross: np.ndarray, xs: Sequence[np.ndarray], H: np.ndarray | None,
@@ -145,6 +155,7 @@ class _Rules:
         partial: PartialLiquidation | None, auto_add: np.ndarray, record: bool,
         probe_steps: np.ndarray | None, tol: float, currency: str,
         h_fn: Callable[[int, np.ndarray, np.ndarray], np.ndarray] | None = None,
+        probe_x: Sequence[np.ndarray] | None = None,
     ) -> None:
         self.book = book
         self.cross = np.asarray(cross, bool)
@@ -186,13 +197,34 @@ class _Rules:
         self.lev = book.lev
         self.equity_at: np.ndarray | None = None
         if probe_steps is not None:
-            self.equity_at = self._equity(np.arange(n), probe_steps[None, :].repeat(n, 0))
+            # each position's uPnL minus cumulative funding at the probe steps, once (np.take
+            # keeps rows contiguous; x[:, idx] would be column-major and ten times slower)
+            x_probe: dict[int, np.ndarray] = {}        # positions on one symbol share x
+            for i in range(self.P):
+                if id(xs[i]) not in x_probe:
+                    x_probe[id(xs[i])] = (
+                        np.ascontiguousarray(np.take(xs[i], probe_steps, axis=1).T)
+                        if probe_x is None else probe_x[i])
+            # laid out (probe step, row): the cumulative sums of finish_probe then run over
+            # whole contiguous rows
+            self._up_probe = [book.upnl(i, x_probe[id(xs[i])]) for i in range(self.P)]
+            if F is not None:
+                for i in range(self.P):
+                    self._up_probe[i] -= np.take(F[i], probe_steps, axis=1).T
+            self._c0 = float(c_cross0) + float(sum(float(iso0[i]) for i in self.iso_idx))
+            # every change as (rows, first probe column it shows in, dc, df): the equity at the
+            # probes is built once at the end, from cumulative sums
+            self._probe_log: list[tuple[np.ndarray, ...]] = []
 
     # -- elementary quantities at (rows, cols); cols has shape (len(rows), w) -------------
     @staticmethod
     def _take(a: np.ndarray, rows: Any, cols: Any) -> np.ndarray:
         if isinstance(cols, slice):                 # every row, a range of steps: no gather
             return a[:, cols]
+        if isinstance(cols, _Win):                  # w consecutive steps per row: row copies
+            return sliding_window_view(a, cols.w, axis=-1)[rows, cols.start]
+        if cols.shape[1] == 1:                      # one step per row
+            return a[rows, cols[:, 0]][:, None]
         return a[rows[:, None], cols]
 
     def _x(self, i: int, rows: Any, cols: Any) -> np.ndarray:
@@ -214,8 +246,11 @@ class _Rules:
         full = f == 1.0
         if self.H is not None and full.all():
             return self._take(self.H[i], rows, cols)
-        out = np.zeros(x.shape)
         some = f > 0
+        if some.all():                  # every row open: no masking
+            fc = f[:, None]
+            return fc * self.book.upnl(i, x) - self._mm_f(i, fc, x)
+        out = np.zeros(x.shape)
         if some.any():
             fs = f[some][:, None]
             out[some] = fs * self.book.upnl(i, x[some]) - self._mm_f(i, fs, x[some])
@@ -243,14 +278,6 @@ class _Rules:
 
     def _g_iso(self, i: int, rows: np.ndarray, cols: Any) -> np.ndarray:
         return self._wallet_i(i, rows, cols) + self._h(i, rows, cols)
-
-    def _equity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        e = self._wallet_c(rows, cols)
-        for i in self.iso_idx:
-            e = e + self._wallet_i(i, rows, cols)
-        for i in range(self.P):
-            e = e + self._upnl(i, rows, cols)
-        return e
 
     def _avail(self, rows: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Available balance and cross wallet at steps ``k``; only open positions count."""
@@ -338,10 +365,13 @@ class _Rules:
             c = self.c_cross[rows] if pool is None else self.c_iso[pool, rows]
             if self.H is not None and bool((self.f[members] == 1.0).all()):
                 acc = self.H[members[0]][:, whole_cols]
+                if len(members) > 1 or self.F is not None:
+                    acc = acc.copy()
                 for j in members[1:]:
-                    acc = acc + self.H[j][:, whole_cols]
+                    acc += self.H[j][:, whole_cols]
                 if self.F is not None:
-                    acc = acc - sum(self.F[j][:, whole_cols] for j in members)
+                    for j in members:
+                        acc -= self.F[j][:, whole_cols]
                 hit = acc <= (self.tol - c)[:, None]
             else:
                 g = (self._g_cross(rows, whole_cols) if pool is None
@@ -352,14 +382,18 @@ class _Rules:
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(rows.size), k]
             return np.where(found, k, T).astype(np.int64)
-        for w in [8, 128, T]:
+        for w in (8, 128, 4096, 131072, T):   # geometric: a long path stops early
             if todo.size == 0:
                 break
             r = rows[todo]
-            cols = lo[todo][:, None] + np.arange(min(w, T))[None, :]
-            valid = cols < t1[todo][:, None]
-            cols = np.minimum(cols, T - 1)
-            g = self._g_cross(r, cols) if pool is None else self._g_iso(pool, r, cols)
+            # a window of w steps from lo, shifted left where it would pass the end (the
+            # steps before lo are then masked); only as wide as the widest row needs
+            ww = int(min(w, T, int((t1[todo] - lo[todo]).max())))
+            st = np.minimum(lo[todo], T - ww)
+            cols = st[:, None] + np.arange(ww)[None, :]
+            valid = (cols >= lo[todo][:, None]) & (cols < t1[todo][:, None])
+            win = _Win(st, ww)
+            g = self._g_cross(r, win) if pool is None else self._g_iso(pool, r, win)
             hit = (g <= self.tol) & valid
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(r.size), k]
@@ -375,13 +409,65 @@ class _Rules:
         if self.record and rows.size:
             self.changes.append((k.copy(), after_only, rows.copy(), self.f[:, rows].copy(),
                                  self.c_cross[rows].copy(), self.c_iso[:, rows].copy()))
-        if self.probe is not None and rows.size:
-            cols = np.broadcast_to(self.probe[None, :], (rows.size, self.probe.size))
-            e = self._equity(rows, cols)
-            # equity is the settled state: a change at step k shows from k on
-            mask = self.probe[None, :] >= k[:, None]
-            assert self.equity_at is not None
-            self.equity_at[rows] = np.where(mask, e, self.equity_at[rows])
+
+    def _probe_update(self, rows: np.ndarray, k: np.ndarray,
+                      snap: tuple[np.ndarray, ...]) -> None:
+        """Log a change on ``rows`` at steps ``k`` for the equity at the probe steps.
+
+        Equity is ``c_cross + sum_iso c_iso + sum_i f_i (uPnL_i - F_i)``; a change at step
+        k shows in the settled state of k, hence at the probes from k on.
+        """
+        if self.probe is None or rows.size == 0:
+            return
+        cc, ci, f_old = snap[0], snap[1], snap[2]
+        dc = self.c_cross[rows] - cc
+        for i in self.iso_idx:
+            dc += self.c_iso[i, rows] - ci[i]
+        df = self.f[:, rows] - f_old
+        j0 = np.searchsorted(self.probe, k, side="left")
+        use = (j0 < self.probe.size) & ((dc != 0) | (df != 0).any(axis=0))
+        if use.any():
+            self._probe_log.append((rows[use], j0[use], dc[use], df[:, use]))
+
+    def finish_probe(self) -> None:
+        """The equity at the probe steps on every row, from the logged changes."""
+        if self.probe is None:
+            return
+        n, K = self.n, self.probe.size
+        log = self._probe_log
+        if log:
+            rows = np.concatenate([e[0] for e in log])
+            flat = np.concatenate([e[1] for e in log]) * n + rows
+            dc = np.concatenate([e[2] for e in log])
+            df = np.concatenate([e[3] for e in log], axis=1)
+        else:
+            flat, dc, df = np.zeros(0, np.int64), np.zeros(0), np.zeros((self.P, 0))
+
+        kcol = np.arange(K)[:, None]
+
+        def steps_of(delta: np.ndarray, sel: np.ndarray) -> np.ndarray:
+            """(K, n): at each probe, the sum of the deltas of the changes shown there."""
+            rows_s = flat[sel] % n
+            if np.unique(rows_s).size == rows_s.size:
+                # at most one change per row (a full liquidation): a step, no running sum
+                j0 = np.full(n, K)
+                v = np.zeros(n)
+                j0[rows_s] = flat[sel] // n
+                v[rows_s] = delta[sel]
+                return np.where(kcol >= j0[None, :], v[None, :], 0.0)
+            a = np.bincount(flat[sel], weights=delta[sel], minlength=K * n).reshape(
+                K, n).astype(float, copy=False)
+            np.cumsum(a, axis=0, out=a)
+            return a
+
+        e = steps_of(dc, dc != 0)
+        e += self._c0
+        for i in range(self.P):
+            e += self._up_probe[i]
+            nz = df[i] != 0
+            if nz.any():
+                e += steps_of(df[i], nz) * self._up_probe[i]
+        self.equity_at = e.T                  # (n, K), a view of the (K, n) sums
 
     def _set_f(self, i: int, rows: np.ndarray, k: np.ndarray, new: np.ndarray,
                pool_iso: bool) -> None:
@@ -408,6 +494,7 @@ class _Rules:
         if self.cross_idx:
             self._pool_step(None, rows, k)
         self._mark_dirty(rows, snap)
+        self._probe_update(rows, k, snap)
         self._log_change(k, rows, True)
 
     def _g_at(self, pool: int | None, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -647,6 +734,7 @@ class _Rules:
             return self._transfer(e, rows)
         finally:
             self._mark_dirty(rows, snap)
+            self._probe_update(rows, np.full(rows.size, e.step, dtype=np.int64), snap)
 
     def _transfer(self, e: Any, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = np.full(rows.size, e.step, dtype=np.int64)
@@ -736,7 +824,8 @@ def run_rules(
     F: np.ndarray | None, c_cross0: float, iso0: np.ndarray, events: Sequence[Any],
     liq_rate: float | None, partial: PartialLiquidation | None, auto_add: np.ndarray,
     record: bool = False, probe_steps: np.ndarray | None = None, tol: float = 0.0,
-    currency: str = "",
+    currency: str = "", first_breach: dict[int, np.ndarray] | None = None,
+    probe_x: Sequence[np.ndarray] | None = None,
 ) -> RulesOutput:
     """Run the path rules on every path (see the module docstring).
 
@@ -755,10 +844,21 @@ def run_rules(
     c_cross0, iso0
         Cross wallet after opening fees, and each position's isolated margin.
     events : list of TransferEvent, sorted by step
+    first_breach : dict, optional
+        ``{pool: (n,) steps}``: each pool's first breach from the starting state, found by the
+        caller (pool ``P`` is the cross pool; ``T`` where never). The first scan of those
+        pools is then skipped; ``H`` may be None (later scans compute h from ``xs``).
+    probe_x : list of (len(probe_steps), n) arrays, optional
+        Each position's ``x`` at the probe steps (steps first), when the caller has it.
     """
     R = _Rules(book, cross, xs, H, F, c_cross0, iso0, liq_rate=liq_rate, partial=partial,
                auto_add=auto_add, record=record, probe_steps=probe_steps, tol=tol,
-               currency=currency)
+               currency=currency, probe_x=probe_x)
+    for pi, k in (first_breach or {}).items():
+        R.cache_k[pi] = k
+        R.cache_lo[pi] = 0
+        R.cache_hi[pi] = R.T
+        R.dirty[pi] = False
     n, T = R.n, R.T
     steps = sorted({e.step for e in events})
     groups = [[e for e in events if e.step == s] for s in steps]
@@ -797,6 +897,7 @@ def run_rules(
         done = ~liq & ~tr
         rows = rows[~done]
         rows = rows[t_cur[rows] < T]
+    R.finish_probe()
     return RulesOutput(
         liquidated_at=R.liq_at, f_final=R.f, c_cross_final=R.c_cross, c_iso_final=R.c_iso,
         forfeited=R.forfeited, insurance_payout=R.payout, realized=R.realized,

@@ -134,11 +134,13 @@ def check_events(account: Account, events: Any, T: int,
 
 
 def prepare_paths(
-    account: Account, paths: Mapping[str, Any]
+    account: Account, paths: Mapping[str, Any],
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[dict[str, np.ndarray], bool, int, int]:
     """Validate the mark paths of every symbol the account holds.
 
-    Returns ``(paths as (n_paths, T) arrays, single, n_paths, T)``.
+    Returns ``(paths as (n_paths, T) arrays, single, n_paths, T)``; ``ranges``, when given,
+    receives each symbol's lowest and highest price (found by the validation anyway).
     """
     if not isinstance(account, Account):
         raise MarginInputError("account must be an Account")
@@ -157,15 +159,22 @@ def prepare_paths(
             raise MarginInputError(f"the path of {sym} must have shape (T,) or (n_paths, T)")
         if a.shape[-1] < 1:
             raise MarginInputError(f"the path of {sym} is empty")
-        bad = ~np.isfinite(a) | (a <= 0) | (a > MAX_PRICE)
-        if bad.any():
+        # two reductions decide the common case (NaN fails both comparisons); the per-element
+        # mask is built only to say where a bad price is
+        lo, hi = (float(a.min()), float(a.max())) if a.size else (1.0, 1.0)
+        if not (lo > 0 and hi <= MAX_PRICE):
+            bad = ~np.isfinite(a) | (a <= 0) | (a > MAX_PRICE)
             idx = np.argwhere(bad)[0]
             where = f"step {idx[-1]}" + (f" of path {idx[0]}" if a.ndim == 2 else "")
             raise MarginInputError(
                 f"the path of {sym} has a price that is not a positive number up to "
                 f"{MAX_PRICE:g} at {where}: {a[tuple(idx)]!r}")
+        if ranges is not None:
+            ranges[sym] = (lo, hi)
         if a.ndim == 2:
             single = False
+        a = a.view()                        # may be the caller's data: never written through
+        a.flags.writeable = False
         arrays[sym] = a
         shapes.add(a.shape)
     if not needed:
@@ -190,7 +199,7 @@ def _float_array(raw: Any, msg: str) -> np.ndarray:
         arr = np.asarray(raw)
         if arr.dtype == bool or arr.dtype.kind not in "iuf":
             raise ValueError
-        return arr.astype(float)
+        return arr.astype(float, copy=False)
     except (TypeError, ValueError):
         raise MarginInputError(msg) from None
 
@@ -254,11 +263,32 @@ class SimulationResult:
     single: bool = True
     quantity: Any = None
     rule_events: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    # a thinned result (simulate(..., keep= / display_points=)): the path step of each column
+    step_index: np.ndarray | None = None
+    path_steps: int | None = None
 
     @property
     def steps(self) -> int:
-        """Number of steps ``T``."""
+        """Number of columns of the series: ``T``, or the kept steps of a thinned result."""
         return int(self.times.shape[0])
+
+    @property
+    def thinned(self) -> bool:
+        """True when the series hold only some steps (see :attr:`step_index`)."""
+        return self.step_index is not None
+
+    def column(self, step: int) -> int:
+        """The column of path step ``step`` (itself, unless the result is thinned).
+
+        A thinned result holds every step where the state changed, so every event's step has
+        a column; another step raises :class:`MarginInputError`.
+        """
+        if self.step_index is None:
+            return int(step)
+        c = int(np.searchsorted(self.step_index, step))
+        if c >= self.step_index.size or int(self.step_index[c]) != int(step):
+            raise MarginInputError(f"step {step} is not one of the steps this result kept")
+        return c
 
     @property
     def positions(self) -> tuple[Any, ...]:
@@ -279,6 +309,8 @@ class SimulationResult:
         q0 = q0.reshape((-1,) + (1,) * (q.ndim - 1))
         reduced = q < q0 * (1 - 1e-12)
         first = np.argmax(reduced, axis=-1)
+        if self.step_index is not None:
+            first = self.step_index[first]
         return np.where(reduced.any(axis=-1), first, -1)
 
     def _path(self, a: np.ndarray, path: int, pos_axis: bool) -> np.ndarray:
@@ -306,8 +338,9 @@ class SimulationResult:
             i = rec["position"]
             sym = acct.positions[i].symbol if i is not None else ""
             k = rec["step"]
-            mark = float(self._path(self.marks[sym], path, False)[k]) if sym else float("nan")
-            out.append(Event(k, self.times[k], rec["kind"] + ("" if ok else " refused"), i, sym,
+            c = self.column(k)
+            mark = float(self._path(self.marks[sym], path, False)[c]) if sym else float("nan")
+            out.append(Event(k, self.times[c], rec["kind"] + ("" if ok else " refused"), i, sym,
                              mark, amount=rec["amount"] if ok else 0.0, note=reason))
         seen_cross: set[int] = set()
         for ev in self.rule_events:
@@ -315,7 +348,8 @@ class SimulationResult:
                 continue
             i, k = ev["position"], ev["step"]
             p = acct.positions[i]
-            mark = float(self._path(self.marks[p.symbol], path, False)[k])
+            c = self.column(k)
+            mark = float(self._path(self.marks[p.symbol], path, False)[c])
             kind = ev["kind"]
             note = ev["note"]
             if kind == "liquidation":
@@ -328,7 +362,7 @@ class SimulationResult:
                 else:
                     note = ("isolated position liquidated: a fee on the closed notional, the rest "
                             "returns to the cross wallet")
-            out.append(Event(k, self.times[k], kind, i, p.symbol, mark,
+            out.append(Event(k, self.times[c], kind, i, p.symbol, mark,
                              amount=ev["amount"], loss=-ev["realized"], fee=ev["fee"],
                              insurance_payout=ev["insurance_payout"], note=note,
                              quantity=ev["quantity"]))
@@ -368,24 +402,33 @@ class SimulationResult:
 class _Run:
     """The arrays of one simulation, with the helpers the event loop needs."""
 
-    def __init__(self, account: Account, X: dict[str, np.ndarray], n: int, T: int) -> None:
+    def __init__(self, account: Account, X: dict[str, np.ndarray], n: int, T: int,
+                 derive: bool = True) -> None:
         self.account = account
         book: Book = account.book
         self.book = book
-        self.P = P = book.n
+        self.P = book.n
         self.n, self.T = n, T
         self.marks = [X[p.symbol] for p in account.positions]
-        x = [book.x(m) for m in self.marks]
-        self.x = x
+        # positions on one symbol share one x array
+        xs = {sym: book.x(a) for sym, a in X.items()}
+        self.x = [xs[p.symbol] for p in account.positions]
+        if derive:
+            self.derive(None)
+        self.cross = np.array([p.mode == "cross" for p in account.positions])
+        self.iso_idx = [i for i in range(self.P) if not self.cross[i]]
+        self.steps = np.arange(T)
+        # a price that touches the liquidation price exactly must trigger despite rounding
+        self.tol = 1e-11 * float(book.notional_entry.sum() + account.wallet_balance)
+
+    def derive(self, cols: np.ndarray | None) -> None:
+        """uPnL, MM, IM and notional of every whole position, at ``cols`` (None: every step)."""
+        book, P = self.book, self.P
+        x = self.x if cols is None else [np.take(a, cols, axis=-1) for a in self.x]
         self.upnl = np.stack([book.upnl(i, x[i]) for i in range(P)])
         self.mm = np.stack([book.mm(i, x[i]) for i in range(P)])
         self.im = np.stack([book.im(i, x[i]) for i in range(P)])
         self.notional = np.stack([book.notional(i, x[i]) for i in range(P)])
-        self.cross = np.array([p.mode == "cross" for p in account.positions])
-        self.iso_idx = [i for i in range(P) if not self.cross[i]]
-        self.steps = np.arange(T)
-        # a price that touches the liquidation price exactly must trigger despite rounding
-        self.tol = 1e-11 * float(book.notional_entry.sum() + account.wallet_balance)
 
     def first_breach(self, g: np.ndarray, upto: int | None = None) -> np.ndarray:
         """First step with ``g <= 0`` per path (``T`` if never), looking at ``[0, upto)``."""
@@ -408,6 +451,8 @@ def simulate(
     fees: bool = True,
     events: Iterable[TransferEvent | Mapping[str, Any]] = (),
     prices: bool = True,
+    keep: Iterable[int] | np.ndarray | None = None,
+    display_points: int | None = None,
 ) -> SimulationResult:
     """Replay ``account`` along mark-price ``paths``.
 
@@ -431,6 +476,17 @@ def simulate(
         Scheduled margin transfers, deposits and withdrawals.
     prices : bool
         Compute liquidation and bankruptcy prices at every step (the slowest part).
+    keep : iterable of int, optional
+        Display steps: the liquidation engine still runs over every step of the path (the
+        liquidation steps, events, realised PnL and final figures are exact), but the series
+        of the result are given only at these steps, plus step 0, the last step and every
+        step where the state changed (a transfer, a top-up, a liquidation: that step and the
+        next). ``result.step_index`` then holds the step of each column. For long paths:
+        1,000,000 steps cost the memory of the kept points, not of the path.
+    display_points : int, optional
+        Like ``keep``, with the steps chosen by min/max decimation of the mark paths
+        (:func:`~margin_widgets.core.decimate.decimate_indices`, the budget shared by the
+        symbols) to about this many points.
 
     Returns
     -------
@@ -481,41 +537,81 @@ def simulate(
                 raise MarginInputError(f"the last-price path of {sym} must have {T} positive "
                                        "prices, like its mark path")
 
-    run = _Run(account, X, n, T)
+    thin = keep is not None or display_points is not None
+    keep_arr = _keep_steps(keep, T) if keep is not None else None
+    if display_points is not None:
+        display_points = whole_number(display_points, "display_points", 2)
+    run = _Run(account, X, n, T, derive=not thin)
     book, P, venue = run.book, run.P, account.venue
     cross = run.cross
     steps = run.steps
 
     # --- funding: s * N * rate at funding steps -------------------------------------------
-    cum_f = np.zeros((P, n, T))
+    cum_f_full: np.ndarray | None = None
     if funding_every is not None:
+        cum_f_full = np.zeros((P, n, T))
         is_f = (steps % int(funding_every) == 0) & (steps > 0)
         for i, p in enumerate(account.positions):
             r = _rate_array(funding_rate, p.symbol, T) * is_f
             if r.any():
-                cum_f[i] = np.cumsum(book.s[i] * run.notional[i] * r, axis=-1)
+                cum_f_full[i] = np.cumsum(book.s[i] * book.notional(i, run.x[i]) * r, axis=-1)
 
     # --- opening fees ----------------------------------------------------------------------
     open_fee = (venue.taker_fee * book.notional_entry) if fees else np.zeros(P)
     fee_total = float(open_fee.sum())
 
     iso0 = account.isolated_margins
-    h = run.upnl - run.mm                       # each position's own margin contribution
+    c_cross0 = account.cross_wallet - fee_total
+    first: dict[int, np.ndarray] | None = None
+    h: np.ndarray | None
+    if thin and cum_f_full is None:
+        # each pool's first breach, block by block with the arithmetic of the full run, and
+        # no block past the step where every pool of every path has breached; the rules then
+        # compute h from the marks only where a state change makes them look again
+        h = None
+        first = _first_breaches_by_block(book, run.x, cross, c_cross0, iso0, run.tol, n, T)
+    elif thin:  # each position's own margin contribution, without keeping its two terms
+        h = np.empty((P, n, T))
+        for i in range(P):
+            np.subtract(book.upnl(i, run.x[i]), book.mm(i, run.x[i]), out=h[i])
+    else:
+        h = run.upnl - run.mm
     out = run_rules(
-        book, cross, run.x, H=h, F=cum_f if funding_every is not None else None,
-        c_cross0=account.cross_wallet - fee_total, iso0=iso0, events=evs,
+        book, cross, run.x, H=h, F=cum_f_full,
+        c_cross0=c_cross0, iso0=iso0, events=evs,
         liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
         auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
-        record=True, tol=run.tol, currency=account.currency,
+        record=True, tol=run.tol, currency=account.currency, first_breach=first,
     )
+    del h
     tau = out.liquidated_at
 
+    # --- the display steps ------------------------------------------------------------------
+    step_index: np.ndarray | None = None
+    X_full = X
+    if thin:
+        step_index = _display_steps(X, T, keep_arr, display_points, out)
+        run.derive(step_index)
+        steps = step_index
+        X = {sym: np.take(a, step_index, axis=-1) for sym, a in X.items()}
+        t_arr = t_arr[step_index]
+        if last_prices is not None:
+            last_prices = {sym: np.take(np.asarray(v, dtype=float), step_index, axis=-1)
+                           for sym, v in last_prices.items()}
+    K = steps.size
+    if cum_f_full is None:
+        cum_f = np.zeros((P, n, K))
+    elif step_index is None:
+        cum_f = cum_f_full
+    else:
+        cum_f = np.take(cum_f_full, step_index, axis=-1)
+
     # --- the state along the path, rebuilt from the engine's changes -------------------------
-    f_at = np.ones((P, n, T))
-    f_after = np.ones((P, n, T))
-    cc_at = np.full((n, T), account.cross_wallet - fee_total)
+    f_at = np.ones((P, n, K))
+    f_after = np.ones((P, n, K))
+    cc_at = np.full((n, K), account.cross_wallet - fee_total)
     cc_after = cc_at.copy()
-    ci_at = np.repeat(np.repeat(iso0[:, None, None], n, axis=1), T, axis=2).astype(float)
+    ci_at = np.repeat(np.repeat(iso0[:, None, None], n, axis=1), K, axis=2).astype(float)
     ci_after = ci_at.copy()
     for k, after_only, rows, f_new, cc_new, ci_new in out.changes:
         m_after = steps[None, :] >= k[:, None]
@@ -532,7 +628,7 @@ def simulate(
     def mm_of(f: np.ndarray) -> np.ndarray:
         if not partial_seen:
             return np.where(f > 0, run.mm, 0.0)
-        mm = np.zeros((P, n, T))
+        mm = np.zeros((P, n, K))
         for i in range(P):
             if book.entry_basis:
                 mm[i] = book.tiers[i].maintenance_margin(f[i] * book.notional_entry[i],
@@ -542,8 +638,20 @@ def simulate(
         return np.where(f > 0, mm, 0.0)
 
     # funding actually paid: each step's payment on the share open at that step
-    dF = np.diff(cum_f, axis=-1, prepend=0.0)
-    fund_paid = np.cumsum(f_at * dF, axis=-1)
+    if not thin:
+        dF = np.diff(cum_f, axis=-1, prepend=0.0)
+        fund_paid = np.cumsum(f_at * dF, axis=-1)
+    else:
+        fund_paid = np.zeros((P, n, K))
+        if cum_f_full is not None:
+            # summed over every step of the path, one position at a time (bounded memory)
+            assert step_index is not None
+            for i in range(P):
+                if not cum_f_full[i].any():
+                    continue
+                fi = _share_at(out.changes, i, n, T, 1.0)
+                dFi = np.diff(cum_f_full[i], axis=-1, prepend=0.0)
+                fund_paid[i] = np.take(np.cumsum(fi * dFi, axis=-1), step_index, axis=-1)
     F_at = f_at * cum_f
     F_after = f_after * cum_f
     wc_pre = cc_at - (F_at[cross].sum(axis=0) if cross.any() else 0.0)
@@ -564,7 +672,7 @@ def simulate(
     # --- pools --------------------------------------------------------------------------------
     c_upnl = upnl_out[cross].sum(axis=0)
     c_mm = mm_out[cross].sum(axis=0)
-    c_open = open_at[cross].any(axis=0) if cross.any() else np.zeros((n, T), bool)
+    c_open = open_at[cross].any(axis=0) if cross.any() else np.zeros((n, K), bool)
     margin_balance = np.where(c_open, wc_pre + c_upnl, np.nan) if cross.any() else wc_pre * 0
     margin_ratio = np.where(c_open, ratio(c_mm, wc_pre + c_upnl), np.nan if cross.any() else 0.0)
     # available balance after the step: only the positions still open count
@@ -572,10 +680,10 @@ def simulate(
     avail_terms = (f_after[c_after] * (run.upnl[c_after] - run.im[c_after])).sum(axis=0) \
         if cross.any() else 0.0
     available = np.maximum(0.0, cross_wallet + avail_terms)
-    pool_mb = np.full((P, n, T), np.nan)
-    pool_mm = np.full((P, n, T), np.nan)
-    pool_ratio = np.full((P, n, T), np.nan)
-    iso_margin_out = np.zeros((P, n, T))
+    pool_mb = np.full((P, n, K), np.nan)
+    pool_mm = np.full((P, n, K), np.nan)
+    pool_ratio = np.full((P, n, K), np.nan)
+    iso_margin_out = np.zeros((P, n, K))
     for i in range(P):
         if cross[i]:
             pool_mb[i] = margin_balance
@@ -589,8 +697,8 @@ def simulate(
             pool_ratio[i] = np.where(open_at[i], ratio(mm_out[i], mb), np.nan)
 
     # --- liquidation and bankruptcy prices ---------------------------------------------------
-    lp = np.full((P, n, T), np.nan)
-    bp = np.full((P, n, T), np.nan)
+    lp = np.full((P, n, K), np.nan)
+    bp = np.full((P, n, K), np.nan)
     cross_members = [i for i in range(P) if cross[i]]
     h_at = upnl_out - mm_out
     if prices:
@@ -617,7 +725,7 @@ def simulate(
     realized, forfeited, payout = out.realized, out.forfeited, out.insurance_payout
     funding_paid = fund_paid[..., -1]
     iso_fund = fund_paid
-    cross_fund = iso_fund[cross].sum(axis=0) if cross.any() else np.zeros((n, T))
+    cross_fund = iso_fund[cross].sum(axis=0) if cross.any() else np.zeros((n, K))
     # everything else that moved a pool's wallet (transfers, top-ups, what a closed isolated
     # pool returned, partial-liquidation PnL and fees), for attribution
     cross_flow = wc_pre - (account.cross_wallet - fee_total) + cross_fund
@@ -638,6 +746,7 @@ def simulate(
             return a
         return a[:, 0] if pos_axis else a[0]
 
+    del X_full
     marks_out = {sym: (a[0] if single else a) for sym, a in X.items()}
     lasts = None
     if last_prices is not None:
@@ -660,10 +769,103 @@ def simulate(
         rule_events=out.events,
         _cross_funding=sq(cross_fund, False),
         _cross_transfers=sq(cross_flow, False),
-        _cross_fees=sq(np.full((n, T), fee_total), False),
+        _cross_fees=sq(np.full((n, K), fee_total), False),
         _iso_funding=sq(iso_fund, True), _iso_transfers=sq(iso_flow, True),
-        single=single,
+        single=single, step_index=step_index, path_steps=T,
     )
+
+
+def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray,
+                             c_cross: float, iso0: np.ndarray, tol: float, n: int,
+                             T: int) -> dict[int, np.ndarray]:
+    """Each pool's first breach from the starting state (pool ``P``: the cross pool).
+
+    The same sums and comparison as the rules' first scan over ``H = uPnL - MM``, taken a
+    block of steps at a time (a few MB, read back from cache) and stopped once every pool of
+    every path has breached: a long path whose positions are liquidated early is not read to
+    its end here.
+    """
+    P = book.n
+    pools: list[tuple[int, list[int], float]] = []
+    if cross.any():
+        pools.append((P, [i for i in range(P) if cross[i]], float(c_cross)))
+    pools += [(i, [i], float(iso0[i])) for i in range(P) if not cross[i]]
+    res = {pi: np.full(n, T, dtype=np.int64) for pi, _, _ in pools}
+    B = max(256, (2 * 2**20) // (8 * n))
+    for b0 in range(0, T, B):
+        b1 = min(T, b0 + B)
+        need = [pl for pl in pools if (res[pl[0]] == T).any()]
+        if not need:
+            break
+        hb: dict[int, np.ndarray] = {}
+        for i in dict.fromkeys(j for _, mem, _ in need for j in mem):
+            xb = xs[i][:, b0:b1]
+            hb[i] = book.upnl(i, xb) - book.mm(i, xb)
+        for pi, mem, c in need:
+            acc = hb[mem[0]]
+            if len(mem) > 1:
+                acc = acc.copy()
+                for j in mem[1:]:
+                    acc += hb[j]
+            hit = acc <= tol - c
+            k = np.argmax(hit, axis=1)
+            found = hit[np.arange(n), k] & (res[pi] == T)
+            res[pi][found] = b0 + k[found]
+    return res
+
+
+def _keep_steps(keep: Any, T: int) -> np.ndarray:
+    """``keep`` as sorted unique step indices of a ``T``-step path."""
+    msg = f"keep must be a list of step numbers from 0 to {T - 1}"
+    if isinstance(keep, str | bytes | Mapping) or not isinstance(keep, Iterable | np.ndarray):
+        raise MarginInputError(msg)
+    try:
+        arr = np.asarray(list(keep) if not isinstance(keep, np.ndarray) else keep)
+    except (TypeError, ValueError):
+        raise MarginInputError(msg) from None
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.ndim != 1 or arr.dtype == bool or arr.dtype.kind not in "iu":
+        raise MarginInputError(msg)
+    if arr.min() < 0 or arr.max() >= T:
+        raise MarginInputError(msg)
+    return np.unique(arr.astype(np.int64))
+
+
+def _display_steps(X: Mapping[str, np.ndarray], T: int, keep: np.ndarray | None,
+                   points: int | None, out: Any) -> np.ndarray:
+    """The steps a thinned result keeps: asked for, decimated marks, ends, state changes."""
+    parts = [np.array([0, T - 1], dtype=np.int64)]
+    if keep is not None:
+        parts.append(keep)
+    if points is not None:
+        rows = [row for a in X.values() for row in a]
+        per = max(2, int(points) // max(1, len(rows)))
+        from .decimate import decimate_indices
+
+        for row in rows:
+            parts.append(decimate_indices(row, per))
+    for k, after_only, *_ in out.changes:
+        parts.append(np.asarray(k, dtype=np.int64))
+        if after_only:
+            parts.append(np.minimum(np.asarray(k, dtype=np.int64) + 1, T - 1))
+    for rec in out.transfers:
+        parts.append(np.array([rec["step"]], dtype=np.int64))
+    for ev in out.events:
+        parts.append(np.array([ev["step"], min(ev["step"] + 1, T - 1)], dtype=np.int64))
+    return np.unique(np.concatenate(parts))
+
+
+def _share_at(changes: list[tuple[Any, ...]], i: int, n: int, T: int,
+              start: float) -> np.ndarray:
+    """Open share of position ``i`` when the engine looks at each step, ``(n, T)``."""
+    f = np.full((n, T), start)
+    steps = np.arange(T)
+    for k, after_only, rows, f_new, *_ in changes:
+        eff = np.asarray(k) + (1 if after_only else 0)
+        mask = steps[None, :] >= eff[:, None]
+        f[rows] = np.where(mask, f_new[i][:, None], f[rows])
+    return f
 
 
 def _solve_scaled(account: Account, legs: tuple[int, ...], K: np.ndarray, mark: np.ndarray,
@@ -732,7 +934,7 @@ def compare_modes(
 
 
 ATTRIBUTION_PARTS = ("other positions' PnL", "other positions' maintenance margin", "funding",
-                     "fees", "margin transfers", "bracket change")
+                     "fees", "margin transfers", "partial liquidation", "bracket change")
 
 
 def attribute(result: SimulationResult, i: int, t1: int, t2: int,
@@ -740,8 +942,14 @@ def attribute(result: SimulationResult, i: int, t1: int, t2: int,
     """Why position ``i``'s liquidation price moved between steps ``t1`` and ``t2``.
 
     The move is split into the parts of ``K`` (the pool's wallet plus the other positions'
-    uPnL minus their maintenance margin) that changed, each evaluated with the bracket that
-    held at ``t1``, plus a bracket change term; the parts add up to the total move exactly.
+    uPnL minus their maintenance margin) that changed, each evaluated with the bracket and the
+    open quantity that held at ``t1``; then ``"partial liquidation"``: what partial
+    liquidations of the pool between the two steps did (the PnL they realised into the pool
+    less their fees, and the smaller open quantity of the position's legs, priced at the
+    final ``K``); then ``"bracket change"``, the rest. The parts add up to the total move
+    exactly.
+
+    Steps are the path's steps (for a thinned result, two of its kept steps).
 
     Returns
     -------
@@ -750,57 +958,104 @@ def attribute(result: SimulationResult, i: int, t1: int, t2: int,
     """
     acct = result.account
     acct._check_index(i)
-    T = result.steps
+    T = result.path_steps if result.path_steps is not None else result.steps
     for t in (t1, t2):
         if isinstance(t, bool) or not isinstance(t, int | np.integer) or not 0 <= t < T:
             raise MarginInputError(f"step {t} is outside the path (0..{T - 1})")
+    c1, c2 = result.column(int(t1)), result.column(int(t2))
     lp = result._path(result.liquidation_price, path, True)[i]
-    if not (np.isfinite(lp[t1]) and np.isfinite(lp[t2])):
+    if not (np.isfinite(lp[c1]) and np.isfinite(lp[c2])):
         raise MarginInputError("the position has no liquidation price at one of those steps")
-    book = acct.book
     p = acct.positions[i]
+    q0 = np.array([q.quantity for q in acct.positions], dtype=float)
+    qty = np.asarray(result._path(result.quantity, path, True), dtype=float)
+
+    def share(c: int) -> np.ndarray:
+        """Open share of every position when the engine looks at column ``c``.
+
+        The settled quantity of the step before: a liquidation at a step shows in the next
+        one (a thinned result keeps every changed step and the next, so the column before
+        holds the state of the step before).
+        """
+        return np.ones(len(q0)) if c == 0 else qty[:, c - 1] / q0
+
+    f1, f2 = share(c1), share(c2)
     if p.mode == "cross":
-        legs = tuple(j for j in acct.cross_indices if acct.positions[j].symbol == p.symbol)
-        others = [j for j in acct.cross_indices if j not in legs]
+        members = list(acct.cross_indices)
+        legs = tuple(j for j in members if acct.positions[j].symbol == p.symbol)
+        others = [j for j in members if j not in legs]
         upnl = result._path(result.unrealized_pnl, path, True)
         mm = result._path(result.maintenance_margin, path, True)
         fund = result._path(result._cross_funding, path, False)
         transfers = result._path(result._cross_transfers, path, False)
         fees = result._path(result._cross_fees, path, False)
 
-        def parts(t: int) -> list[float]:
-            return [float(upnl[others, t].sum()), -float(mm[others, t].sum()), -float(fund[t]),
-                    -float(fees[t]), float(transfers[t])]
+        def parts(c: int) -> list[float]:
+            return [float(upnl[others, c].sum()), -float(mm[others, c].sum()), -float(fund[c]),
+                    -float(fees[c]), float(transfers[c])]
     else:
+        members = [i]
         legs = (i,)
         fund_i = result._path(result._iso_funding, path, True)[i]
         tr_i = result._path(result._iso_transfers, path, True)[i]
 
-        def parts(t: int) -> list[float]:
-            return [0.0, 0.0, -float(fund_i[t]), 0.0, float(tr_i[t])]
+        def parts(c: int) -> list[float]:
+            return [0.0, 0.0, -float(fund_i[c]), 0.0, float(tr_i[c])]
+
+    # what partial liquidations of the pool put into its wallet between the two steps (their
+    # realised PnL less fees): counted in the wallet's flows, shown as their own part
+    lo, hi = sorted((int(t1), int(t2)))
+    cash = sum(ev["realized"] - ev["fee"] for ev in result.rule_events
+               if ev["path"] == path and ev["kind"] == "partial liquidation"
+               and ev["position"] in members and lo <= ev["step"] < hi)
+    if t2 < t1:
+        cash = -cash
+
+    def book_of(f: np.ndarray) -> tuple[Book, tuple[int, ...]]:
+        """The account's book with each leg at its open quantity, and the open legs."""
+        open_legs = tuple(j for j in legs if f[j] > 0)
+        if all(f[j] == 1.0 for j in open_legs):
+            return acct.book, open_legs
+        pos = list(acct.positions)
+        for j in open_legs:
+            pos[j] = pos[j].with_(quantity=pos[j].quantity * float(f[j]))
+        return Book(acct.venue, tuple(pos)), open_legs
 
     base = (acct.cross_wallet if p.mode == "cross" else float(acct.isolated_margins[i]))
-    k1 = base + sum(parts(t1))
-    mark1 = float(result._path(result.marks[p.symbol], path, False)[t1])
-    _, seg = book.solve(legs, k1, mark1)
-    seg_obj = book.segments(legs)[int(seg)]
+    k1 = base + sum(parts(c1))
+    mark1 = float(result._path(result.marks[p.symbol], path, False)[c1])
+    mark2 = float(result._path(result.marks[p.symbol], path, False)[c2])
+    book1, legs1 = book_of(f1)
+    _, seg = book1.solve(legs1, k1, mark1)
+    seg_obj = book1.segments(legs1)[int(seg)]
 
     def fixed(k: float) -> float:
         xr = -(k + seg_obj.B0) / seg_obj.A
-        return float(book.price(xr))
+        return float(book1.price(xr))
 
-    a, b = parts(t1), parts(t2)
+    a, b = parts(c1), parts(c2)
+    delta = list(np.subtract(b, a))
+    delta[4] -= cash                       # transfers without the partial liquidations' cash
     out: dict[str, float] = {}
     k = k1
     prev = fixed(k)
     start = prev
-    for name, d in zip(ATTRIBUTION_PARTS[:5], np.subtract(b, a), strict=True):
+    for name, d in zip(ATTRIBUTION_PARTS[:5], delta, strict=True):
         k += float(d)
         now = fixed(k)
         out[name] = now - prev
         prev = now
-    out["bracket change"] = float(lp[t2]) - prev
-    out["total"] = float(lp[t2]) - float(lp[t1])
-    # the closed form at t1 reproduces the engine's own price
-    assert abs(start - float(lp[t1])) <= 1e-6 * max(1.0, abs(start))
+    # partial liquidation: its cash at the t1 bracket, then the legs' new quantity at the
+    # final K (with the bracket that then holds)
+    k += float(cash)
+    now = fixed(k)
+    if not np.array_equal(f1[list(legs)], f2[list(legs)]):
+        book2, legs2 = book_of(f2)
+        now = float(book2.solve(legs2, k, mark2)[0])
+    out["partial liquidation"] = now - prev
+    prev = now
+    out["bracket change"] = float(lp[c2]) - prev
+    out["total"] = float(lp[c2]) - float(lp[c1])
+    # the closed form at t1, with the quantity open then, reproduces the engine's own price
+    assert abs(start - float(lp[c1])) <= 1e-6 * max(1.0, abs(start))
     return out

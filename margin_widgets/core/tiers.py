@@ -266,10 +266,22 @@ class RiskTiers:
             Maintenance margin, same shape as ``notional``; never below 0.
         """
         try:
-            n = np.abs(np.asarray(notional, dtype=float))
+            n = np.asarray(notional, dtype=float)
         except (TypeError, ValueError):
             raise MarginInputError(f"notional must be a number or an array of numbers, got "
                                    f"{notional!r}") from None
+        if n.size > 64:
+            # a long array in one bracket (the usual case: a path rarely crosses a bracket)
+            # needs no per-element look-up; the arithmetic is the general one's, term for term
+            lo, hi = float(n.min()), float(n.max())
+            if lo >= 0 and not np.isnan(lo + hi):
+                b_lo, b_hi = int(self.bracket_index(lo)), int(self.bracket_index(hi))
+                if b_lo == b_hi:
+                    mm = n * (self.mmrs[b_lo] + extra_rate)
+                    mm -= self.cums[b_lo]
+                    np.maximum(mm, 0.0, out=mm)
+                    return mm
+        n = np.abs(n)
         idx = self.bracket_index(n)
         mm = n * (self.mmrs[idx] + extra_rate) - self.cums[idx]
         mm = np.maximum(mm, 0.0)

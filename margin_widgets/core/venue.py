@@ -367,7 +367,7 @@ _PRESETS: dict[str, Venue] = {
               "understated. Every other symbol: no per-symbol Bybit table was found in this "
               "check; the kit applies the BTCUSDT base rate as a stand-in, which is NOT Bybit's "
               "rate for that symbol (Bybit sets a base rate per symbol; its older inverse page "
-              "gives 1 % for ETH, EOS and XRP). " + _BYBIT_LIQ,
+              "gives 1 % for ETH, EOS and XRP). " + _vt.BYBIT_SYMBOL_SEARCH + ". " + _BYBIT_LIQ,
     ),
     "okx_linear": Venue(
         "OKX USDT swap", contract="linear", mm_basis="mark", close_fee_rate=0.0005,
@@ -385,7 +385,10 @@ _PRESETS: dict[str, Venue] = {
               "OKX's tier 1 has its MM understated. Other symbols: 0.5 % / 100x is a stand-in "
               "from the kit's cross-venue example, not an OKX table. Liquidation: OKX reduces a "
               "position tier by tier before a full liquidation; with one tier a breach closes "
-              "in full and the remainder is forfeited (not checked against an OKX page).",
+              "in full and the remainder is forfeited (not checked against an OKX page). "
+              "Contracts: one BTC-USDT-SWAP contract is 0.01 BTC (" + _vt.OKX_SWAP_SPEC + "); "
+              "give a position in contracts with contract_size=0.01. " + _vt.OKX_TABLE_SEARCH
+              + ".",
     ),
     "hyperliquid": Venue(
         "Hyperliquid", contract="linear", mm_basis="mark", tiers=_HL,

@@ -85,6 +85,18 @@ OKX_SOURCE = (
     "2023-08-23 (OKX release of 2023-08-23, tier 1 max 30,000 contracts); every OKX tier table "
     "read is in contracts, a rate per tier and no deduction")
 OKX_BTC_TIER1 = RiskTiers.flat(0.004, 0.0, 125)
+OKX_SWAP_SPEC = (
+    "OKX Help 'I. Perpetual swaps' (okx.com/help/7053456733325, undated, read 2026-12-02): "
+    "BTCUSDT perpetual contract size 0.01 BTC, leverage 0.01-125x (the hk.okx.com copy of the "
+    "same guide now prints 0.01-100x)")
+OKX_BTCUSDT_SWAP_CONTRACT_SIZE = 0.01
+"""BTC per BTC-USDT-SWAP contract: ``Position(..., quantity=contracts, contract_size=0.01)``."""
+OKX_TABLE_SEARCH = (
+    "Searched again on 2026-12-02 for the BTC-USDT-SWAP tier table (tiers in contracts): OKX's "
+    "position-tier announcements found (2022-03, 2023-04, 2023-05, 2025-02, 2025-11, in copies "
+    "of okx.com help pages) list other perpetuals (AAVE, ADA, ALGO, APE, ... in contracts, with a "
+    "rate per tier and no deduction) but not BTCUSDT; OKX serves the live table only from its "
+    "position-tiers page and API, which were not in the stored copies")
 
 # --- Bybit (classic account, USDT contracts) ---------------------------------------------------
 BYBIT_SOURCE = (
@@ -93,3 +105,12 @@ BYBIT_SOURCE = (
     "above each risk limit; Bybit Help 'Liquidation Price (USDT Contract)' (classic account, "
     "base risk limit 100x)")
 BYBIT_BTCUSDT_BASE = RiskTiers.flat(0.005, 0.0, 100)
+BYBIT_SYMBOL_SEARCH = (
+    "Searched on 2026-12-02 for Bybit's per-symbol USDT risk limits: Bybit Help 'Risk Limit "
+    "(Perpetual and Futures Contracts)' (2024-09-06) says each trading pair has its own "
+    "maintenance margin base rate but prints no per-symbol table; Bybit's 'Margin Parameters' "
+    "page (bybit.com/en/announcement-info/margin-parameters) shows 'No records' in the stored "
+    "copy (the table is filled in by the site); Bybit Help 'Risk Limit (Inverse Contract)' "
+    "(last updated 2025-11-25) gives base rates for inverse contracts only (0.5 % BTC; 1 % ETH, "
+    "EOS, XRP). Bybit's risk-limit announcements read cover small symbols (e.g. 2025-06-20, "
+    "2025-07-01), not ETHUSDT or SOLUSDT")

@@ -171,3 +171,26 @@ def test_every_preset_cites_a_dated_source():
         assert v.source and v.as_of, key
         if key not in ("binance_usdm", "binance_usdm_2022"):
             assert "2026-12-02" in text, key
+
+
+def test_okx_btc_usdt_swap_counted_in_contracts_of_0_01_btc():
+    # OKX Help 'I. Perpetual swaps': BTCUSDT perpetual contract size 0.01 BTC, up to 125x;
+    # OKX's MM: contracts x contract size x mark x (MMR + taker fee), no deduction
+    assert vt.OKX_BTCUSDT_SWAP_CONTRACT_SIZE == 0.01
+    v = venues["okx_linear"]
+    acct = Account(v, 10_000, [Position("BTC-USDT-SWAP", "long", 100, 60_000, 125,
+                                        contract_size=vt.OKX_BTCUSDT_SWAP_CONTRACT_SIZE)])
+    # 100 contracts = 1 BTC: at mark 60,000 the MM is 60,000 x (0.40 % + 0.05 %) = 270 USDT
+    assert acct.maintenance_margin({"BTC-USDT-SWAP": 60_000})[0] == pytest.approx(270.0)
+    one_btc = Account(v, 10_000, [Position("BTC-USDT-SWAP", "long", 1, 60_000, 125)])
+    assert acct.liquidation_price(0, {"BTC-USDT-SWAP": 60_000}) == pytest.approx(
+        one_btc.liquidation_price(0, {"BTC-USDT-SWAP": 60_000}), rel=1e-12)
+    assert "okx.com/help/7053456733325" in v.notes and "not BTCUSDT" in v.notes
+
+
+def test_bybit_notes_say_the_per_symbol_tables_were_not_found():
+    v = venues["bybit_linear"]
+    assert "No records" in v.notes and "inverse contracts only" in v.notes
+    # the stand-in is the BTCUSDT base rate, and the notes say it is not Bybit's
+    assert v.tiers_for("ETHUSDT").mmrs.tolist() == [0.005]
+    assert "NOT Bybit's rate" in v.notes
