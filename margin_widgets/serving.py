@@ -1,9 +1,30 @@
-"""What the Voila *server* needs from the kit (loaded by voila through ``voila.json``).
+"""What the Voila *server* needs from the kit: the page XSRF cookie and a clean stop.
 
 Nothing here runs in a kernel, and nothing in the kit imports this module: voila imports it
-by the class name given in ``voila.json`` (``Voila.identity_provider_class``).
+by the class name given in ``voila.json`` (``Voila.identity_provider_class``), and
+``margin-widgets serve`` runs it as the server (``python -m margin_widgets.serving``, which
+is voila with :class:`MarginVoila` as the application).
 
-Why it exists: when a visitor closes a tab, voila's page sends
+**A clean stop** (:class:`MarginVoila`). Voila 0.5 left three things to a stop:
+
+- SIGINT became a ``KeyboardInterrupt`` raised wherever the event loop happened to be (and a
+  server started from a script in the background inherits SIGINT *ignored*, so Ctrl+C did
+  nothing); only SIGTERM had a handler. Here both signals stop the event loop the same way,
+  once; a second one ends the process at once (the kernels notice their parent is gone).
+- At shutdown jupyter_client first *interrupts* every kernel (SIGINT), then asks it to shut
+  down. A kernel still starting (the preheated pool refills as soon as a page takes a
+  kernel) has no SIGINT handler yet and dies printing a ``KeyboardInterrupt`` traceback.
+  :class:`QuietStopKernelManager` skips that interrupt for a kernel that has not reported
+  its first status while the server stops: the ``shutdown_request`` (and SIGTERM, SIGKILL
+  after ``shutdown_wait_time``) still end it. A busy kernel is still interrupted (without
+  it, a cell that finishes after the shutdown replies on a closed socket: a ``ZMQError``
+  traceback from the kernel).
+- A page still being rendered (a preheated kernel running its notebook, or a visitor's
+  first render) loses its kernel mid-cell; voila logs the ``DeadKernelError`` (or the
+  interrupted cell's error) with its traceback. :class:`StopNoiseFilter` turns that record
+  into one plain line while stopping.
+
+**The XSRF cookie** (:class:`PageXsrfIdentityProvider`). When a visitor closes a tab, voila's page sends
 ``POST voila/api/shutdown/<kernel id>`` (``navigator.sendBeacon`` on ``beforeunload``) with
 an ``_xsrf`` form field copied from the page's ``_xsrf`` cookie. Tornado refuses the POST
 unless that field matches the cookie (XSRF protection, a double-submit check). But voila
@@ -19,13 +40,30 @@ voila meant it: a POST from another site has neither the cookie's value nor our 
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 from collections.abc import Awaitable
+from types import FrameType
 from typing import Any
 
 from jupyter_server.auth.identity import PasswordIdentityProvider, User
+from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from tornado import web
+from voila.app import Voila
 
-__all__ = ["PageXsrfIdentityProvider", "is_app_page"]
+__all__ = [
+    "MarginVoila",
+    "PageXsrfIdentityProvider",
+    "QuietStopKernelManager",
+    "StopNoiseFilter",
+    "is_app_page",
+    "main",
+]
+
+# set once the server has been asked to stop (by a signal or by Voila.stop)
+STOPPING = threading.Event()
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def is_app_page(handler: web.RequestHandler) -> bool:
@@ -60,3 +98,89 @@ class PageXsrfIdentityProvider(PasswordIdentityProvider):
             handler.current_user = user
             handler.xsrf_token  # noqa: B018 - the property sets the cookie
         return user
+
+
+class QuietStopKernelManager(ServerKernelManager):
+    """jupyter_server's kernel manager, minus the SIGINT to a starting kernel at server stop.
+
+    jupyter_client's shutdown interrupts a kernel before asking it to shut down (so that a
+    busy kernel reads the request). A kernel still importing has no SIGINT handler yet and
+    dies of it printing a traceback. While the *server* stops, a kernel that has not yet
+    reported a status (``execution_state`` still ``"starting"``; the server's activity
+    watcher records it from IOPub) is not interrupted: the ``shutdown_request`` still goes
+    out, and jupyter_client sends SIGTERM after half of ``shutdown_wait_time`` (SIGKILL
+    after all of it) to a kernel that did not exit. Any other interrupt or shutdown (a
+    closed tab, culling, a restart, a started kernel at stop) is unchanged.
+    """
+
+    async def _async_interrupt_kernel(self) -> None:
+        starting = self.execution_state in (None, "starting")
+        if STOPPING.is_set() and self.shutting_down and self.has_kernel and starting:
+            return
+        await super()._async_interrupt_kernel()
+
+
+class StopNoiseFilter(logging.Filter):
+    """While the server stops, a render that lost its kernel is one line, not a traceback."""
+
+    MESSAGE = "a page was still being rendered when the server stopped; its kernel is shut down"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if STOPPING.is_set() and record.exc_info and _lost_render(record.exc_info[1]):
+            record.msg, record.args = self.MESSAGE, ()
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def _lost_render(exc: BaseException | None) -> bool:
+    """True for what a render meets when its kernel is stopped under it."""
+    try:
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+    except ImportError:  # pragma: no cover - nbclient comes with voila
+        return False
+    return isinstance(exc, DeadKernelError | CellExecutionError | RuntimeError)
+
+
+class MarginVoila(Voila):  # type: ignore[misc]  # voila has no type hints
+    """Voila that stops cleanly on one SIGINT or SIGTERM (see the module docstring)."""
+
+    def initialize(self, argv: Any = None) -> None:
+        super().initialize(argv)
+        # the per-kernel manager class, unless the configuration names one
+        mapping = self.config.MappingKernelManager
+        if "kernel_manager_class" not in mapping:
+            mapping.kernel_manager_class = (
+                f"{QuietStopKernelManager.__module__}.{QuietStopKernelManager.__qualname__}")
+        for sig in STOP_SIGNALS:  # also replaces a SIGINT inherited as ignored
+            signal.signal(sig, self._stop_on_signal)
+        noise = StopNoiseFilter()
+        for logger in (self.log, logging.getLogger()):
+            for handler in getattr(logger, "handlers", ()):
+                handler.addFilter(noise)
+
+    def _stop_on_signal(self, signum: int, frame: FrameType | None) -> None:
+        for sig in STOP_SIGNALS:  # a second Ctrl+C ends the process at once
+            signal.signal(sig, signal.SIG_DFL)
+        STOPPING.set()
+        self.log.info("%s: stopping (shutting the kernels down; again to stop at once)",
+                      signal.Signals(signum).name)
+        ioloop = getattr(self, "ioloop", None)  # set by Voila.listen()
+        if ioloop is None:  # not serving yet: nothing to shut down but the process
+            raise SystemExit(0)
+        # thread-safe and signal-safe: it only writes to the loop's self-pipe
+        ioloop.asyncio_loop.call_soon_threadsafe(ioloop.stop)
+
+    def stop(self) -> None:
+        STOPPING.set()
+        super().stop()
+        self.log.info("stopped")
+
+
+def main() -> None:
+    """Run the Voila server with :class:`MarginVoila` (``python -m margin_widgets.serving``)."""
+    MarginVoila.launch_instance()
+
+
+if __name__ == "__main__":
+    main()
