@@ -11,27 +11,27 @@ is voila with :class:`MarginVoila` as the application).
   server started from a script in the background inherits SIGINT *ignored*, so Ctrl+C did
   nothing); only SIGTERM had a handler. Here both signals stop the event loop the same way,
   once; a second one ends the process at once (the kernels notice their parent is gone).
-- At shutdown jupyter_client first *interrupts* every kernel (SIGINT), then asks it to shut
-  down. A kernel still starting (the preheated pool refills as soon as a page takes a
-  kernel) has no SIGINT handler yet and dies printing a ``KeyboardInterrupt`` traceback.
-  :class:`QuietStopKernelManager` skips that interrupt for a kernel that has not reported
-  its first status while the server stops: the ``shutdown_request`` (and SIGTERM, SIGKILL
-  after ``shutdown_wait_time``) still end it. A busy kernel is still interrupted (without
-  it, a cell that finishes after the shutdown replies on a closed socket: a ``ZMQError``
-  traceback from the kernel).
-- A page still being rendered (a preheated kernel running its notebook, or a visitor's
-  first render) loses its kernel mid-cell; voila logs the ``DeadKernelError`` (or the
-  interrupted cell's error) with its traceback. :class:`StopNoiseFilter` turns that record
-  into one plain line while stopping.
+- At shutdown voila asks each kernel to shut down, and jupyter_client first *interrupts* it
+  (SIGINT). A kernel still importing (the preheated pool refills as soon as a page takes a
+  kernel) has no SIGINT handler yet and dies printing a ``KeyboardInterrupt`` traceback; a
+  kernel running a cell (a preheated notebook, a visitor's first render) shuts down before
+  the cell's reply is sent and prints a ``ZMQError`` traceback. At a server stop the kit's
+  kernels hold nothing to save (every app state lives in its page's URL), so
+  :meth:`MarginVoila.stop` ends them at once (``shutdown_all(now=True)``: SIGKILL to each
+  kernel's process group, which prints nothing), and :class:`QuietStopKernelManager` drops
+  the pointless interrupt before it. A closed tab, culling and restarts are unchanged.
+- A render that loses its kernel mid-cell makes voila log the ``DeadKernelError`` with its
+  traceback. :class:`StopNoiseFilter` turns that record into one plain line while stopping.
 
-**The XSRF cookie** (:class:`PageXsrfIdentityProvider`). When a visitor closes a tab, voila's page sends
-``POST voila/api/shutdown/<kernel id>`` (``navigator.sendBeacon`` on ``beforeunload``) with
-an ``_xsrf`` form field copied from the page's ``_xsrf`` cookie. Tornado refuses the POST
-unless that field matches the cookie (XSRF protection, a double-submit check). But voila
-0.5 renders its pages with its own template engine (and, with preheated kernels, before any
-request has arrived), so no handler ever asks for ``xsrf_token`` and the cookie is never
-set: the field is empty and every shutdown is refused with ``403 '_xsrf' argument missing
-from POST``. The visitor's kernel then lives on until culled.
+**The XSRF cookie** (:class:`PageXsrfIdentityProvider`). When a visitor closes a tab,
+voila's page sends ``POST voila/api/shutdown/<kernel id>`` (``navigator.sendBeacon`` on
+``beforeunload``) with an ``_xsrf`` form field copied from the page's ``_xsrf`` cookie.
+Tornado refuses the POST unless that field matches the cookie (XSRF protection, a
+double-submit check). But voila 0.5 renders its pages with its own template engine (and,
+with preheated kernels, before any request has arrived), so no handler ever asks for
+``xsrf_token`` and the cookie is never set: the field is empty and every shutdown is refused
+with ``403 '_xsrf' argument missing from POST``. The visitor's kernel then lives on until
+culled.
 
 :class:`PageXsrfIdentityProvider` sets the ``_xsrf`` cookie on the response that serves an
 app page, which is all voila's front end needs. The shutdown stays XSRF-protected exactly as
@@ -41,12 +41,14 @@ voila meant it: a POST from another site has neither the cookie's value nor our 
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
 import threading
 from collections.abc import Awaitable
 from types import FrameType
 from typing import Any
 
+from jupyter_core.utils import run_sync
 from jupyter_server.auth.identity import PasswordIdentityProvider, User
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from tornado import web
@@ -101,21 +103,16 @@ class PageXsrfIdentityProvider(PasswordIdentityProvider):
 
 
 class QuietStopKernelManager(ServerKernelManager):
-    """jupyter_server's kernel manager, minus the SIGINT to a starting kernel at server stop.
+    """jupyter_server's kernel manager, minus the interrupt before a kill at server stop.
 
-    jupyter_client's shutdown interrupts a kernel before asking it to shut down (so that a
-    busy kernel reads the request). A kernel still importing has no SIGINT handler yet and
-    dies of it printing a traceback. While the *server* stops, a kernel that has not yet
-    reported a status (``execution_state`` still ``"starting"``; the server's activity
-    watcher records it from IOPub) is not interrupted: the ``shutdown_request`` still goes
-    out, and jupyter_client sends SIGTERM after half of ``shutdown_wait_time`` (SIGKILL
-    after all of it) to a kernel that did not exit. Any other interrupt or shutdown (a
-    closed tab, culling, a restart, a started kernel at stop) is unchanged.
+    ``shutdown_kernel`` interrupts a kernel (SIGINT) before it asks it to stop or kills it.
+    Once the server stops (:data:`STOPPING`), the kernel is about to be killed anyway, and a
+    kernel still importing would die of the SIGINT printing a traceback. Every other
+    interrupt (a closed tab, culling, a restart) is unchanged.
     """
 
     async def _async_interrupt_kernel(self) -> None:
-        starting = self.execution_state in (None, "starting")
-        if STOPPING.is_set() and self.shutting_down and self.has_kernel and starting:
+        if STOPPING.is_set() and self.shutting_down:
             return
         await super()._async_interrupt_kernel()
 
@@ -126,6 +123,7 @@ class StopNoiseFilter(logging.Filter):
     MESSAGE = "a page was still being rendered when the server stopped; its kernel is shut down"
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite a lost render's record in place; every record is kept."""
         if STOPPING.is_set() and record.exc_info and _lost_render(record.exc_info[1]):
             record.msg, record.args = self.MESSAGE, ()
             record.exc_info, record.exc_text = None, None
@@ -142,10 +140,11 @@ def _lost_render(exc: BaseException | None) -> bool:
     return isinstance(exc, DeadKernelError | CellExecutionError | RuntimeError)
 
 
-class MarginVoila(Voila):  # type: ignore[misc]  # voila has no type hints
+class MarginVoila(Voila):
     """Voila that stops cleanly on one SIGINT or SIGTERM (see the module docstring)."""
 
     def initialize(self, argv: Any = None) -> None:
+        """Voila's set-up, plus the kernel manager class, signal handlers and log filter."""
         super().initialize(argv)
         # the per-kernel manager class, unless the configuration names one
         mapping = self.config.MappingKernelManager
@@ -172,8 +171,10 @@ class MarginVoila(Voila):  # type: ignore[misc]  # voila has no type hints
         ioloop.asyncio_loop.call_soon_threadsafe(ioloop.stop)
 
     def stop(self) -> None:
+        """End every kernel at once (see the module docstring), then the server."""
         STOPPING.set()
-        super().stop()
+        shutil.rmtree(self.connection_dir, ignore_errors=True)
+        run_sync(self.kernel_manager.shutdown_all)(now=True)
         self.log.info("stopped")
 
 
