@@ -197,3 +197,34 @@ def test_definitions_open_on_tap_on_a_phone(browser: Browser, voila_server: str)
     text = info.get_attribute("data-def")
     assert text and info.evaluate(shown) == f'"{text}"'       # the definition box is open
     context.close()
+
+
+@pytest.mark.parametrize("app", ["margin_lab", "cross_vs_isolated"])
+def test_time_slider_is_thumb_sized_on_a_phone(browser: Browser, voila_server: str,
+                                               app: str) -> None:
+    """390×844: the step slider's track spans the screen (≥ 340 px for 800 steps, it was
+    ~236 px) and −1 / +1 buttons of at least 44 × 44 px move the step exactly."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    _open(page, voila_server, f"{app}.ipynb", APPS[app])
+    scrubber = page.locator(".mw-time-scrubber").first
+    scrubber.scroll_into_view_if_needed()
+    track = scrubber.locator(".noUi-target").bounding_box()
+    assert track and track["width"] >= 340, track
+    assert track["x"] >= 0 and track["x"] + track["width"] <= 390, track   # on the screen
+    readout = scrubber.locator(".widget-readout")
+    expect(readout).to_have_text("0", timeout=EXPECT_MS)
+    minus = scrubber.locator(".mw-step-button", has_text=re.compile("^−1$"))
+    plus = scrubber.locator(".mw-step-button", has_text=re.compile("^\\+1$"))
+    for button in (minus, plus):
+        box = button.bounding_box()
+        assert box and box["width"] >= 44 and box["height"] >= 44, box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    minus.click()                                  # the first step stays the first
+    expect(readout).to_have_text("0", timeout=EXPECT_MS)
+    plus.click()
+    expect(readout).to_have_text("1", timeout=EXPECT_MS)
+    plus.click()
+    expect(readout).to_have_text("2", timeout=EXPECT_MS)
+    minus.click()
+    expect(readout).to_have_text("1", timeout=EXPECT_MS)
+    page.close()
