@@ -174,11 +174,12 @@ def test_screenshots(browser: Browser, voila_server: str, screenshot_dir: Path,
         out = screenshot_dir / f"view-{app}-{name}.png"
         page.screenshot(path=str(out))
         assert out.stat().st_size > 10_000
-        # no cut button text: every button's text fits its box
+        # no cut button text: every visible button's text fits its box (all of the page's
+        # buttons, Play and step buttons too)
         cut = page.evaluate(
-            "[...document.querySelectorAll('.mw-root button, .mw-app button')]"
-            ".filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1)"
-            ".map(b => b.innerText)")
+            "[...document.querySelectorAll('button')]"
+            ".filter(b => b.offsetParent && b.scrollWidth > b.clientWidth)"
+            ".map(b => `${b.innerText} (${b.scrollWidth} > ${b.clientWidth} px)`)")
         assert not cut, f"{app} {name}: cut button text {cut}"
         page.close()
 
