@@ -229,3 +229,43 @@ def test_time_slider_is_thumb_sized_on_a_phone(browser: Browser, voila_server: s
     minus.click()
     expect(readout).to_have_text("1", timeout=EXPECT_MS)
     page.close()
+
+
+def test_calculator_cross_labels_stay_apart_when_the_levels_touch(
+        browser: Browser, voila_server: str) -> None:
+    """Cross, 1 BTC @ 60,000: a 10x position on a 6,000 or 12,000 wallet has its liquidation
+    and bankruptcy lines 6 px and 3 px apart, a 100x one on 700 is the small wallet. No two
+    level labels overlap and no label is written over a level line."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _open(page, voila_server, "liquidation_calculator.ipynb", APPS["liquidation_calculator"])
+    entry = page.locator(".mw-entry-input input")
+    entry.fill("60000")
+    entry.press("Enter")
+    page.locator(".mw-mode-toggle button", has_text="Cross").click()
+    fig = page.locator(".mw-calculator-figure")
+    read = """els => els.map(e => { const r = e.getBoundingClientRect();
+        return {text: e.textContent || "", y: r.y, height: r.height}; })"""
+    for wallet, leverage in (("6000", 10), ("12000", 10), ("700", 100)):
+        handle = page.locator(".mw-leverage-slider .noUi-handle")
+        handle.focus()
+        handle.press("Home")
+        for _ in range(leverage - 1):
+            handle.press("ArrowRight")
+        field = page.locator(".mw-wallet-input input")
+        field.fill(wallet)
+        field.press("Enter")
+        expect(page.locator(".mw-liquidation-label")).to_contain_text(
+            f"1 @ 60,000.00 x{leverage} cross", timeout=EXPECT_MS)
+        shown = re.compile(r"^(entry|liquidation|bankruptcy) [0-9]")
+        expect(fig.locator("text").filter(has_text=shown)).to_have_count(3, timeout=EXPECT_MS)
+        page.wait_for_timeout(300)                    # the last label move is drawn
+        labels = [b for b in fig.locator("text").evaluate_all(read) if shown.match(b["text"])]
+        lines = [b["y"] for b in fig.locator("path.line").evaluate_all(read)]
+        assert len(labels) == 3 and len(lines) >= 3, (labels, lines)
+        for i, a in enumerate(labels):
+            for b in labels[i + 1:]:
+                assert a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"], \
+                    (wallet, leverage, a, b)
+            crossed = [y for y in lines if a["y"] + 0.5 < y < a["y"] + a["height"] - 0.5]
+            assert not crossed, (wallet, leverage, a, lines)
+    page.close()
