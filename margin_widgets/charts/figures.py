@@ -44,6 +44,8 @@ LIQ_FAMILY = ["#D7191C", "#F46D43", "#A50026", "#FDAE61", "#67001F"]
 # purple, not a darker red: it stays apart from the liquidation red where the two lines run
 # close together (cross) and stays readable on a dark theme (#7F0000 vanished on #111)
 BANKRUPTCY_FAMILY = ["#AA4499", "#CC79A7", "#882255", "#E7A1D0", "#6F1F5C"]
+BANKRUPTCY_WIDTH = 3.4
+"""Stroke of a bankruptcy line, drawn under the 1.8 px liquidation line (see PriceChart)."""
 CURSOR = "var(--jp-ui-font-color2, #444444)"
 FIG_MARGIN = {"top": 30, "bottom": 36, "left": 64, "right": 20}
 
@@ -448,9 +450,12 @@ class PriceChart(ChartBase):
         self.liquidation_lines = Lines(scales=sc, colors=LIQ_FAMILY, labels=["liquidation"],
                                        display_legend=False, stroke_width=1.8,
                                        line_style=style.LIQ_LINE_STYLE)
+        # bankruptcy is drawn UNDER liquidation and wider: the two prices differ by the
+        # maintenance margin over the quantity, often 1-3 px on a path's axis (always so in
+        # cross on a wide path), and then the purple dots still show around the red dashes
         self.bankruptcy_lines = Lines(scales=sc, colors=BANKRUPTCY_FAMILY,
                                       labels=["bankruptcy"], display_legend=False,
-                                      stroke_width=1.2,
+                                      stroke_width=BANKRUPTCY_WIDTH,
                                       line_style=style.BANKRUPTCY_LINE_STYLE)
         self.liquidation_tooltip = Tooltip(fields=["name"], show_labels=False)
         self.liquidation_markers = Scatter(
@@ -467,7 +472,7 @@ class PriceChart(ChartBase):
             interactions={"hover": "tooltip"},
         )
         self._finish([self.mark_line, self.last_line, self.entry_lines,
-                      self.liquidation_lines, self.bankruptcy_lines,
+                      self.bankruptcy_lines, self.liquidation_lines,
                       self.transfer_markers, self.liquidation_markers])
 
     def update(self, view: ResultView, symbol: str) -> None:
