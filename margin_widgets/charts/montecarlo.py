@@ -179,7 +179,6 @@ class MonteCarloCharts:
         for mode in MODES:
             fam = style.CROSS_FAMILY if mode == "cross" else style.ISOLATED_FAMILY
             light = fam[3] if mode == "cross" else fam[4]
-            dark = fam[2] if mode == "cross" else fam[3]
             self.outer_bands[mode] = bq.Lines(
                 x=np.zeros(0), y=np.zeros((2, 0)), scales=scales, fill="between",
                 colors=[light, light], fill_colors=[light], fill_opacities=[0.45],
@@ -190,8 +189,10 @@ class MonteCarloCharts:
                 colors=[fam[0], fam[0]], fill_colors=[fam[0]], fill_opacities=[0.45],
                 opacities=[0.0, 0.0], stroke_width=0.5, labels=["25-75 % of paths"] * 2,
             )
+            # the median in the theme's text colour: a dark blue / brown median vanished on
+            # its own band in the dark theme; the panel and the line style name the mode
             self.median_lines[mode] = bq.Lines(
-                x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[dark],
+                x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[style.MARK],
                 stroke_width=2.5, labels=["median"],
                 line_style="solid" if mode == "cross" else "dashed",
             )
@@ -263,10 +264,9 @@ class MonteCarloCharts:
         for mode in MODES:
             fam = style.CROSS_FAMILY if mode == "cross" else style.ISOLATED_FAMILY
             light = fam[3] if mode == "cross" else fam[4]
-            dark = fam[2] if mode == "cross" else fam[3]
             legends[f"bands_{mode}"] = [
                 ("5-95 % of paths", light, "solid"), ("25-75 % of paths", fam[0], "solid"),
-                ("median", dark, "solid" if mode == "cross" else "dashed")]
+                ("median", style.MARK, "solid" if mode == "cross" else "dashed")]
         legends["probability"] = [(f"{m}: share of paths liquidated", style.mode_color(m),
                                    "solid" if m == "cross" else "dashed") for m in MODES]
         legends["loss"] = [(m, style.mode_color(m), "marker:square") for m in MODES]
