@@ -30,7 +30,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 def serve_command(host: str, port: int, extra: Sequence[str] = ()) -> list[str]:
     """The Voila command line that ``serve`` runs (apps folder, packaged ``voila.json``)."""
     return [
-        sys.executable, "-m", "voila", str(resources.apps_dir()),
+        # voila with a clean stop on one Ctrl+C / SIGTERM (margin_widgets/serving.py)
+        sys.executable, "-m", "margin_widgets.serving", str(resources.apps_dir()),
         f"--Voila.config_file_paths={resources.voila_config_dir()}",
         f"--Voila.ip={host}", f"--Voila.port={port}", "--Voila.port_retries=0",
         "--no-browser",

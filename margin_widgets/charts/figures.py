@@ -31,6 +31,7 @@ from .views import ResultView
 __all__ = [
     "WIRE_DTYPE", "ChartBase", "PriceChart", "BalanceChart", "PnlChart", "MarginChart",
     "assign", "padded_bounds", "legend_html", "finite_tail", "nice_ticks", "save_png_button",
+    "place_labels",
 ]
 
 WIRE_DTYPE = np.float32
@@ -43,6 +44,8 @@ LIQ_FAMILY = ["#D7191C", "#F46D43", "#A50026", "#FDAE61", "#67001F"]
 # purple, not a darker red: it stays apart from the liquidation red where the two lines run
 # close together (cross) and stays readable on a dark theme (#7F0000 vanished on #111)
 BANKRUPTCY_FAMILY = ["#AA4499", "#CC79A7", "#882255", "#E7A1D0", "#6F1F5C"]
+BANKRUPTCY_WIDTH = 3.4
+"""Stroke of a bankruptcy line, drawn under the 1.8 px liquidation line (see PriceChart)."""
 CURSOR = "var(--jp-ui-font-color2, #444444)"
 FIG_MARGIN = {"top": 30, "bottom": 36, "left": 64, "right": 20}
 
@@ -232,6 +235,57 @@ def nice_ticks(lo: float, hi: float, n: int = 5, *, integer: bool = False) -> np
     return np.round(ticks, 10) + 0.0
 
 
+LABEL_BOX_PX = 14.0
+"""Height of a level label's box (12 px text)."""
+LABEL_PAD_PX = 2.0
+"""Air between a label and its line, and between two labels."""
+
+
+def place_labels(lines_px: Sequence[float], shown: Sequence[bool] | None = None, *,
+                 box: float = LABEL_BOX_PX, pad: float = LABEL_PAD_PX,
+                 top: float = 0.0, bottom: float = np.inf) -> list[float]:
+    """Top edges (px, growing downwards) of one label box per horizontal line.
+
+    Each label goes just above its line if it fits there, else just below it, where "fits"
+    means: no other label's box within ``pad``, no drawn line through it, inside
+    ``[top, bottom]``. Two close lines (a liquidation and a bankruptcy price 6 px apart in
+    cross) thus get one label above the pair and one below it, and no text is written over a
+    line. When neither side fits (three lines within a box height) the label is stacked
+    under the previous one: boxes never overlap, whatever the lines. Hidden labels
+    (``shown`` False) keep their line's position and take no room.
+
+    >>> place_labels([100.0, 106.0])            # close pair: above the first, below the second
+    [84.0, 108.0]
+    >>> place_labels([30.0, 100.0, 200.0])      # far apart: each above its own line
+    [14.0, 84.0, 184.0]
+    >>> place_labels([10.0, 100.0])             # no room above the first (top 0): below it
+    [12.0, 84.0]
+    >>> place_labels([100.0, 102.0, 104.0])     # no side fits the third: stacked, no overlap
+    [84.0, 104.0, 120.0]
+    """
+    lines = [float(v) for v in lines_px]
+    shown = list(shown) if shown is not None else [True] * len(lines)
+    visible = [v for v, s in zip(lines, shown, strict=True) if s]
+    out = list(lines)
+    placed: list[float] = []                      # tops of the boxes placed so far
+
+    def fits(t: float) -> bool:
+        if t < top or t + box > bottom:
+            return False
+        if any(t < p + box + pad and p < t + box + pad for p in placed):
+            return False
+        return not any(t < v < t + box for v in visible)
+
+    for i in sorted((i for i in range(len(lines)) if shown[i]), key=lambda i: lines[i]):
+        above, below = lines[i] - pad - box, lines[i] + pad
+        t = next((c for c in (above, below) if fits(c)), None)
+        if t is None:
+            t = max([below, *(p + box + pad for p in placed)])
+        placed.append(t)
+        out[i] = t
+    return out
+
+
 def _set_bounds(scale: LinearScale, lo: float, hi: float, axis: Axis | None = None,
                 *, integer: bool = False, n: int = 5) -> None:
     if scale.min != lo or scale.max != hi:
@@ -396,9 +450,12 @@ class PriceChart(ChartBase):
         self.liquidation_lines = Lines(scales=sc, colors=LIQ_FAMILY, labels=["liquidation"],
                                        display_legend=False, stroke_width=1.8,
                                        line_style=style.LIQ_LINE_STYLE)
+        # bankruptcy is drawn UNDER liquidation and wider: the two prices differ by the
+        # maintenance margin over the quantity, often 1-3 px on a path's axis (always so in
+        # cross on a wide path), and then the purple dots still show around the red dashes
         self.bankruptcy_lines = Lines(scales=sc, colors=BANKRUPTCY_FAMILY,
                                       labels=["bankruptcy"], display_legend=False,
-                                      stroke_width=1.2,
+                                      stroke_width=BANKRUPTCY_WIDTH,
                                       line_style=style.BANKRUPTCY_LINE_STYLE)
         self.liquidation_tooltip = Tooltip(fields=["name"], show_labels=False)
         self.liquidation_markers = Scatter(
@@ -415,7 +472,7 @@ class PriceChart(ChartBase):
             interactions={"hover": "tooltip"},
         )
         self._finish([self.mark_line, self.last_line, self.entry_lines,
-                      self.liquidation_lines, self.bankruptcy_lines,
+                      self.bankruptcy_lines, self.liquidation_lines,
                       self.transfer_markers, self.liquidation_markers])
 
     def update(self, view: ResultView, symbol: str) -> None:

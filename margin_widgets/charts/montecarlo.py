@@ -22,7 +22,7 @@ import ipywidgets as w
 import numpy as np
 
 from . import style
-from .figures import LegendItem, legend_html, save_png_button
+from .figures import LegendItem, legend_html, nice_ticks, save_png_button
 
 __all__ = ["MonteCarloCharts", "ModeSeries", "loss_histogram", "thin_monotone"]
 
@@ -179,7 +179,6 @@ class MonteCarloCharts:
         for mode in MODES:
             fam = style.CROSS_FAMILY if mode == "cross" else style.ISOLATED_FAMILY
             light = fam[3] if mode == "cross" else fam[4]
-            dark = fam[2] if mode == "cross" else fam[3]
             self.outer_bands[mode] = bq.Lines(
                 x=np.zeros(0), y=np.zeros((2, 0)), scales=scales, fill="between",
                 colors=[light, light], fill_colors=[light], fill_opacities=[0.45],
@@ -190,8 +189,10 @@ class MonteCarloCharts:
                 colors=[fam[0], fam[0]], fill_colors=[fam[0]], fill_opacities=[0.45],
                 opacities=[0.0, 0.0], stroke_width=0.5, labels=["25-75 % of paths"] * 2,
             )
+            # the median in the theme's text colour: a dark blue / brown median vanished on
+            # its own band in the dark theme; the panel and the line style name the mode
             self.median_lines[mode] = bq.Lines(
-                x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[dark],
+                x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[style.MARK],
                 stroke_width=2.5, labels=["median"],
                 line_style="solid" if mode == "cross" else "dashed",
             )
@@ -251,7 +252,8 @@ class MonteCarloCharts:
                           tick_format=",.0f"),
                   bq.Axis(scale=self.share_scale, side="left",
                           label="share of paths", tick_format=".0%", label_offset="50px")],
-            title="Final loss (wallet at start − equity at the end)",
+            # the definition is in the axis label: title and label fit a phone's 300 px
+            title="Final loss (below 0: a gain)",
             legend_location="top-right", layout=dict(layout), fig_margin=dict(margin),
         )
         self.loss_figure.add_class("mw-mc-loss-figure")
@@ -262,10 +264,9 @@ class MonteCarloCharts:
         for mode in MODES:
             fam = style.CROSS_FAMILY if mode == "cross" else style.ISOLATED_FAMILY
             light = fam[3] if mode == "cross" else fam[4]
-            dark = fam[2] if mode == "cross" else fam[3]
             legends[f"bands_{mode}"] = [
                 ("5-95 % of paths", light, "solid"), ("25-75 % of paths", fam[0], "solid"),
-                ("median", dark, "solid" if mode == "cross" else "dashed")]
+                ("median", style.MARK, "solid" if mode == "cross" else "dashed")]
         legends["probability"] = [(f"{m}: share of paths liquidated", style.mode_color(m),
                                    "solid" if m == "cross" else "dashed") for m in MODES]
         legends["loss"] = [(m, style.mode_color(m), "marker:square") for m in MODES]
@@ -287,7 +288,7 @@ class MonteCarloCharts:
 
     @staticmethod
     def _loss_label(currency: str) -> str:
-        return f"loss at the end ({currency}; below 0: a gain)"
+        return f"start wallet − final equity ({currency})"
 
     @property
     def figures(self) -> list[bq.Figure]:
@@ -350,3 +351,26 @@ class MonteCarloCharts:
         with self.loss_bars.hold_sync():
             self.loss_bars.x = np.ascontiguousarray(centers)
             self.loss_bars.y = shares
+        self._round_ticks()
+
+    def _round_ticks(self) -> None:
+        """Round 1-2-5 ticks, about five an axis.
+
+        bqplot's own put ten step ticks and nine loss ticks on a phone's 300 px panel,
+        printed over each other.
+        """
+        step_axes = [f.axes[0] for f in self.bands_figures.values()]
+        pairs: list[tuple[Any, Any, int, bool]] = [
+            *((a, self.step_scale, 5, True) for a in step_axes),
+            *((f.axes[1], self.equity_scale, 6, False) for f in self.bands_figures.values()),
+            (self.probability_figure.axes[0], self.prob_step_scale, 5, True),
+            (self.probability_figure.axes[1], self.prob_scale, 5, False),
+            (self.loss_figure.axes[0], self.loss_scale, 5, False),
+            (self.loss_figure.axes[1], self.share_scale, 5, False),
+        ]
+        for axis, scale, n, integer in pairs:
+            lo = float(scale.min) if scale.min is not None else 0.0
+            hi = float(scale.max) if scale.max is not None else 1.0
+            ticks = nice_ticks(lo, hi, n, integer=integer)
+            if not np.array_equal(np.asarray(axis.tick_values), ticks):
+                axis.tick_values = ticks

@@ -84,6 +84,14 @@ body[data-jp-theme-light="false"] .mw-isolated { color: #F0C05A; }
                   line-height: 1.4; }
 .mw-win { color: #009E73; }
 .mw-figure .mw-save-png, .mw-save-png { font-size: 0.75em; }
+/* bqplot's dark theme writes titles and axis labels in orange, the colour of isolated:
+   the theme's text colour instead, in either theme */
+.mw-figure text.mainheading, .mw-figure text.axislabel {
+    fill: var(--jp-ui-font-color1, #222222) !important; }
+/* a button is never narrower than its text: ipywidgets ellipsises it ("shock −2…" in
+   JupyterLab's larger font, "isola…" on a phone); a fixed width stays a minimum */
+.mw-root .jupyter-button, .mw-app .jupyter-button, .mw-root .widget-toggle-button {
+    min-width: max-content; }
 @media (max-width: 600px) {
   .mw-verdict-table td, .mw-verdict-table th { white-space: normal; padding: 1px 3px;
                                                font-size: 0.82em; }

@@ -623,12 +623,25 @@ _EXTRA_CSS = """
                                                text-overflow: ellipsis; }
 .mw-root .mw-time-scrubber .noUi-handle, .mw-root .mw-time-scrubber .ui-slider-handle {
     width: 22px; height: 22px; top: -8px; }
+.mw-root .mw-time-scrubber .mw-step-button { display: none; }
 @media (max-width: 600px) {
-  .mw-root .mw-time-scrubber { flex-wrap: wrap; }
-  .mw-root .mw-time-scrubber .widget-slider { min-width: 100%; padding: 0 18px;
-                                               box-sizing: border-box; }
+  /* the slider alone on a full-width row (its track ~340 px on a 390 px phone), then the
+     readout, the step buttons and Play on the next row; 44 px touch targets */
+  .mw-root .mw-time-scrubber { flex-wrap: wrap; gap: 4px 0; }
+  .mw-root .mw-time-scrubber .widget-slider { flex: 1 0 100% !important; min-width: 100%;
+      padding: 0; margin: 0; box-sizing: border-box; flex-wrap: wrap; height: auto; }
+  .mw-root .mw-time-scrubber .widget-slider .slider-container {
+      flex: 0 0 auto; width: calc(100% - 20px); margin: 14px 10px 10px 10px; height: 20px; }
+  .mw-root .mw-time-scrubber .widget-slider .widget-readout { margin: 0 0 0 10px;
+      min-width: 3em; text-align: left; font-size: 0.9em; }
   .mw-root .mw-time-scrubber .widget-label { display: none; }
-  .mw-root .mw-time-scrubber .noUi-handle { width: 32px; height: 32px; top: -13px; }
+  .mw-root .mw-time-scrubber .noUi-handle { width: 32px; height: 32px; top: -13px;
+      right: -16px; }
+  .mw-root .mw-time-scrubber .mw-step-button { display: inline-block; margin: 0 6px 0 0; }
+  .mw-root .mw-time-scrubber .mw-step-button, .mw-root .mw-time-scrubber .widget-play button {
+      min-width: 44px !important; width: 44px; min-height: 44px; height: 44px; padding: 0; }
+  .mw-root .mw-time-scrubber .mw-step-button:first-of-type { margin-left: 10px; }
+  .mw-root .mw-time-scrubber .widget-play { width: auto; margin: 0; }
   .mw-root .widget-button, .mw-root .widget-toggle-button, .mw-root .jupyter-button,
   .mw-app .jupyter-button, .mw-app .widget-upload {
       width: auto !important; min-width: fit-content; }

@@ -28,7 +28,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..charts import style
-from ..charts.figures import nice_ticks, save_png_button
+from ..charts.figures import nice_ticks, place_labels, save_png_button
 from ..core import Account, Position, Venue, base_asset, venues
 from ..core.contracts import contract_size_for, default_symbol
 from ..core.errors import MarginInputError, positive_finite
@@ -87,41 +87,11 @@ class CalculatorResult:
             else math.nan
 
 
-LABEL_GAP_PX = 16.0
-"""Minimum vertical distance between two level labels (12 px text and some air)."""
 PLOT_HEIGHT_PX = 300.0 - 36.0 - 12.0
 """Height of the levels chart's plot area (figure height minus top and bottom margins)."""
-
-
-def separate(y: list[float], gap: float, shown: list[bool] | None = None) -> np.ndarray:
-    """Label positions near ``y`` with at least ``gap`` between any two shown labels.
-
-    Labels keep their order; a crowded group is spread around its centre, so two labels
-    on almost the same level (a liquidation and a bankruptcy price 200 apart on a 10,000
-    axis) are written one above the other instead of on top of each other.
-
-    >>> separate([100.0, 99.0, 98.0], 2.0).tolist()
-    [101.0, 99.0, 97.0]
-    >>> separate([100.0, 50.0, 0.0], 2.0).tolist()
-    [100.0, 50.0, 0.0]
-    """
-    y = [float(v) for v in y]
-    shown = shown or [True] * len(y)
-    idx = sorted((i for i in range(len(y)) if shown[i]), key=lambda i: -y[i])
-    out = list(y)
-    # groups of labels closer than gap, each spread evenly around its mean
-    groups: list[list[int]] = []
-    for i in idx:
-        if groups and y[groups[-1][-1]] - y[i] < gap * len(groups[-1]):
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    for g in groups:
-        centre = float(np.mean([y[i] for i in g]))
-        top = centre + gap * (len(g) - 1) / 2
-        for k, i in enumerate(g):
-            out[i] = top - k * gap
-    return np.array(out)
+LABEL_ANCHOR_PX = 15.0
+"""From a label box's top edge to the label's anchor (bqplot draws the 12 px text of a
+Label with ``y_offset=-8`` in the 14 px above its anchor, 1 px of air under it)."""
 
 
 class LevelsChart:
@@ -200,11 +170,15 @@ class LevelsChart:
         names = ("entry", "liquidation", "bankruptcy")
         text = [f"{n} {style.fmt_price(v, decimals)}" if math.isfinite(v) else ""
                 for n, v in zip(names, levels, strict=True)]
-        y = [v if math.isfinite(v) else lo for v in levels]
-        gap = LABEL_GAP_PX / PLOT_HEIGHT_PX * (self.price_scale.max - self.price_scale.min)
+        # labels in pixels: each above or below its own line, never over another line or
+        # label (a cross liquidation and bankruptcy price can be 6 px apart)
+        top, bottom = float(self.price_scale.max), float(self.price_scale.min)
+        per_px = (top - bottom) / PLOT_HEIGHT_PX
+        lines_px = [(top - v) / per_px if math.isfinite(v) else 0.0 for v in levels]
+        boxes = place_labels(lines_px, [bool(t) for t in text], bottom=PLOT_HEIGHT_PX)
         with self.level_labels.hold_sync():
-            self.level_labels.y = separate([y[i] for i in range(3)], gap,
-                                           [bool(t) for t in text])
+            self.level_labels.y = np.array([top - (t + LABEL_ANCHOR_PX) * per_px
+                                            for t in boxes])
             self.level_labels.text = np.array(text)
 
     def clear(self) -> None:

@@ -21,7 +21,7 @@ def test_resolver_finds_the_checkout_folders() -> None:
 
 def test_serve_command_serves_the_apps_on_loopback_with_voila_json() -> None:
     argv = cli.serve_command("127.0.0.1", 9123)
-    assert argv[1:4] == ["-m", "voila", str(REPO / "voila_apps")]
+    assert argv[1:4] == ["-m", "margin_widgets.serving", str(REPO / "voila_apps")]
     assert f"--Voila.config_file_paths={REPO}" in argv
     assert "--Voila.ip=127.0.0.1" in argv and "--Voila.port=9123" in argv
     assert cli.index_url("127.0.0.1", 9123) == (

@@ -353,3 +353,28 @@ def start_jupyterlab(
         probe="lab",
         timeout=timeout,
     )
+
+
+def start_serve(workdir: Path, *, timeout: float = STARTUP_TIMEOUT_S) -> ServerProcess:
+    """Run ``margin-widgets serve`` (the command a user runs) on a free port.
+
+    The kit is imported from this checkout (``PYTHONPATH``), not from whatever the venv has
+    installed; ``workdir`` receives the isolated Jupyter folders and ``serve.log`` (stdout
+    and stderr together).
+    """
+    port = free_port()
+    env = isolated_env(workdir / "home")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    argv = [sys.executable, "-m", "margin_widgets.cli", "serve",
+            "--host", "127.0.0.1", "--port", str(port)]
+    return _spawn(
+        "margin-widgets serve",
+        argv,
+        port=port,
+        env=env,
+        cwd=workdir,
+        log_path=workdir / "serve.log",
+        probe="voila/static/voila.js",
+        timeout=timeout,
+    )

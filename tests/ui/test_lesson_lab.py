@@ -1,4 +1,5 @@
-"""Lesson 5 as a learner meets it in JupyterLab: run to the end, charts drawn, no errors.
+"""Lesson 5 as a learner meets it in JupyterLab: run to the end, charts drawn, no errors,
+no button text cut.
 
 JupyterLab works on a temporary copy of ``notebooks/`` (``jupyterlab_server``), so running
 and saving the lesson leaves the repository untouched.
@@ -42,6 +43,16 @@ def test_lesson_5_runs_to_the_end_in_jupyterlab(
         f"Isolated: the BTCUSDT long liquidated at step {step:,}")
     # every exercise of the lesson is there, ready to answer
     expect(outputs.locator(".mw-exercise")).to_have_count(len(LESSONS[5].exercises))
+
+    # no button text is cut ("shock −20 %" was ellipsised in JupyterLab's font): read every
+    # visible button of the outputs in one pass (the widgets may redraw between calls)
+    cut = outputs.first.evaluate(
+        "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output "
+        "button')].filter(b => b.offsetParent && b.scrollWidth > b.clientWidth)"
+        ".map(b => `${b.innerText} (${b.scrollWidth} > ${b.clientWidth} px)`)")
+    assert cut == [], f"cut button text at {page.viewport_size}: {cut}"
+    shock = dashboard.locator("button", has_text="shock −20 %")
+    expect(shock).to_be_visible()
 
     assert cell_errors(page) == []
     expect(panel.locator(".jp-OutputArea-output.jp-mod-error")).to_have_count(0)

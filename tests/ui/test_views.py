@@ -174,11 +174,12 @@ def test_screenshots(browser: Browser, voila_server: str, screenshot_dir: Path,
         out = screenshot_dir / f"view-{app}-{name}.png"
         page.screenshot(path=str(out))
         assert out.stat().st_size > 10_000
-        # no cut button text: every button's text fits its box
+        # no cut button text: every visible button's text fits its box (all of the page's
+        # buttons, Play and step buttons too)
         cut = page.evaluate(
-            "[...document.querySelectorAll('.mw-root button, .mw-app button')]"
-            ".filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1)"
-            ".map(b => b.innerText)")
+            "[...document.querySelectorAll('button')]"
+            ".filter(b => b.offsetParent && b.scrollWidth > b.clientWidth)"
+            ".map(b => `${b.innerText} (${b.scrollWidth} > ${b.clientWidth} px)`)")
         assert not cut, f"{app} {name}: cut button text {cut}"
         page.close()
 
@@ -197,3 +198,74 @@ def test_definitions_open_on_tap_on_a_phone(browser: Browser, voila_server: str)
     text = info.get_attribute("data-def")
     assert text and info.evaluate(shown) == f'"{text}"'       # the definition box is open
     context.close()
+
+
+@pytest.mark.parametrize("app", ["margin_lab", "cross_vs_isolated"])
+def test_time_slider_is_thumb_sized_on_a_phone(browser: Browser, voila_server: str,
+                                               app: str) -> None:
+    """390×844: the step slider's track spans the screen (≥ 340 px for 800 steps, it was
+    ~236 px) and −1 / +1 buttons of at least 44 × 44 px move the step exactly."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    _open(page, voila_server, f"{app}.ipynb", APPS[app])
+    scrubber = page.locator(".mw-time-scrubber").first
+    scrubber.scroll_into_view_if_needed()
+    track = scrubber.locator(".noUi-target").bounding_box()
+    assert track and track["width"] >= 340, track
+    assert track["x"] >= 0 and track["x"] + track["width"] <= 390, track   # on the screen
+    readout = scrubber.locator(".widget-readout")
+    expect(readout).to_have_text("0", timeout=EXPECT_MS)
+    minus = scrubber.locator(".mw-step-button", has_text=re.compile("^−1$"))
+    plus = scrubber.locator(".mw-step-button", has_text=re.compile("^\\+1$"))
+    for button in (minus, plus):
+        box = button.bounding_box()
+        assert box and box["width"] >= 44 and box["height"] >= 44, box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    minus.click()                                  # the first step stays the first
+    expect(readout).to_have_text("0", timeout=EXPECT_MS)
+    plus.click()
+    expect(readout).to_have_text("1", timeout=EXPECT_MS)
+    plus.click()
+    expect(readout).to_have_text("2", timeout=EXPECT_MS)
+    minus.click()
+    expect(readout).to_have_text("1", timeout=EXPECT_MS)
+    page.close()
+
+
+def test_calculator_cross_labels_stay_apart_when_the_levels_touch(
+        browser: Browser, voila_server: str) -> None:
+    """Cross, 1 BTC @ 60,000: a 10x position on a 6,000 or 12,000 wallet has its liquidation
+    and bankruptcy lines 6 px and 3 px apart, a 100x one on 700 is the small wallet. No two
+    level labels overlap and no label is written over a level line."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _open(page, voila_server, "liquidation_calculator.ipynb", APPS["liquidation_calculator"])
+    entry = page.locator(".mw-entry-input input")
+    entry.fill("60000")
+    entry.press("Enter")
+    page.locator(".mw-mode-toggle button", has_text="Cross").click()
+    fig = page.locator(".mw-calculator-figure")
+    read = """els => els.map(e => { const r = e.getBoundingClientRect();
+        return {text: e.textContent || "", y: r.y, height: r.height}; })"""
+    for wallet, leverage in (("6000", 10), ("12000", 10), ("700", 100)):
+        handle = page.locator(".mw-leverage-slider .noUi-handle")
+        handle.focus()
+        handle.press("Home")
+        for _ in range(leverage - 1):
+            handle.press("ArrowRight")
+        field = page.locator(".mw-wallet-input input")
+        field.fill(wallet)
+        field.press("Enter")
+        expect(page.locator(".mw-liquidation-label")).to_contain_text(
+            f"1 @ 60,000.00 x{leverage} cross", timeout=EXPECT_MS)
+        shown = re.compile(r"^(entry|liquidation|bankruptcy) [0-9]")
+        expect(fig.locator("text").filter(has_text=shown)).to_have_count(3, timeout=EXPECT_MS)
+        page.wait_for_timeout(300)                    # the last label move is drawn
+        labels = [b for b in fig.locator("text").evaluate_all(read) if shown.match(b["text"])]
+        lines = [b["y"] for b in fig.locator("path.line").evaluate_all(read)]
+        assert len(labels) == 3 and len(lines) >= 3, (labels, lines)
+        for i, a in enumerate(labels):
+            for b in labels[i + 1:]:
+                assert a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"], \
+                    (wallet, leverage, a, b)
+            crossed = [y for y in lines if a["y"] + 0.5 < y < a["y"] + a["height"] - 0.5]
+            assert not crossed, (wallet, leverage, a, lines)
+    page.close()
