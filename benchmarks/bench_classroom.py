@@ -17,6 +17,10 @@ right after the work (**active**) and again after the kernel culler has shut the
 kernels (**idle**: the server alone, as a learner who left a tab open). Last, it waits for
 the hub's idle culler to stop every server (``--idle-timeout``, short for the benchmark).
 
+It also reports where the CPU went (``cpu``): each learner's server and kernels, the hub
+side, and the browsers (which a real class runs on its own machines), and from the
+server-side share how many learners per minute this machine's cores can start.
+
 Prints one JSON document. Targets (issue 12): 30 learners, none failed, first chart p95
 <= 30 s, memory per idle learner <= 200 MB. The machine is shared: the load average is
 printed with the figures.
@@ -32,6 +36,7 @@ import json
 import os
 import platform
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -80,6 +85,32 @@ def memory_of(pids: set[int]) -> dict[str, float]:
             elif line.startswith("Pss:"):
                 pss += int(line.split()[1])
     return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1)}
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """CPU time (user + system) of ``pids``, with their children that have ended (culled
+    kernels are reaped by their server, so they count in its ``cutime``/``cstime``)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return round(total / CLK_TCK, 1)
+
+
+def cpu_sample(hub: Hub, names: list[str]) -> dict[str, Any]:
+    """Where the CPU went: each learner's server and kernels, and the hub side."""
+    per = [cpu_seconds(hub.learner_pids(n)) for n in names]
+    per = [c for c in per if c > 0]
+    learners = set().union(*(hub.learner_pids(n) for n in names))
+    return {"per_learner_s": {"median": median(per), "max": max(per) if per else None},
+            "learners_total_s": round(sum(per), 1),
+            "hub_proxy_culler_s": cpu_seconds(hub.all_pids() - learners)}
 
 
 def memory_sample(hub: Hub, names: list[str]) -> dict[str, Any]:
@@ -234,9 +265,21 @@ def main() -> None:
                        XDG_CACHE_HOME=str(work / "xdg-cache"))
             peak = {"loadavg_1min": 0.0}
             t_class = time.perf_counter()
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             records = asyncio.run(run_class(chromium, env, hub, names, args.stagger,
                                             timeout_ms, answer, spec.unit, peak))
             out["class_wall_s"] = round(time.perf_counter() - t_class, 1)
+            # the browser has been closed (reaped); the hub is still running (not yet counted)
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = cpu_sample(hub, names)
+            cpu["browsers_total_s"] = round(
+                children.ru_utime + children.ru_stime
+                - children_before.ru_utime - children_before.ru_stime, 1)
+            per = cpu["per_learner_s"]["median"]
+            # what the server side alone allows on this machine's cores, browsers elsewhere
+            cpu["server_side_learners_per_minute"] = (
+                round(60 * (os.cpu_count() or 1) / per, 1) if per else None)
+            out["cpu"] = cpu
             ok = [r for r in records if r["ok"]]
             spawn = [r["spawn_s"] for r in records if "spawn_s" in r]
             chart = [r["first_chart_s"] for r in records if "first_chart_s" in r]
