@@ -331,21 +331,22 @@ def from_position(scenario: Scenario | None, res: PositionNumbers) -> DashboardR
 def from_venues(scenario: Scenario | None, rows: Sequence[VenueRow]) -> DashboardResult:
     """The venue comparison as a :class:`DashboardResult`.
 
-    Per venue (subject ``"<name> (<key>)"``) the liquidation price, maintenance margin,
-    maintenance margin rate and distance to liquidation.
+    Per venue (subject ``"<name> (<key>)"``) the liquidation price of the position as
+    opened, its maintenance margin at that price (where the venue measures it there), the
+    maintenance margin rate of its bracket and the distance to liquidation.
     """
     numbers: list[Quantity] = []
     for r in rows:
         sub = f"{r.name} ({r.key})"
         numbers += [
             _quantity("liquidation price", r.liquidation_price,
-                      f"{r.price_unit} per {base_asset(r.symbol)}", sub, "at entry",
+                      f"{r.price_unit} per {base_asset(r.symbol)}", sub, "as opened",
                       kind="price", currency=r.price_unit),
-            _quantity("maintenance margin", r.maintenance_margin, r.currency, sub, "at entry",
-                      kind="money", currency=r.currency),
-            _quantity("maintenance margin rate", r.mmr, "fraction", sub, "at entry",
+            _quantity("maintenance margin", r.maintenance_margin, r.currency, sub,
+                      "at the liquidation price", kind="money", currency=r.currency),
+            _quantity("maintenance margin rate", r.mmr, "fraction", sub, "as opened",
                       kind="fraction"),
-            _quantity("distance to liquidation", r.distance, "fraction", sub, "at entry",
+            _quantity("distance to liquidation", r.distance, "fraction", sub, "as opened",
                       kind="fraction"),
         ]
     return DashboardResult(scenario, "venue_comparison", tuple(numbers), list(rows))
