@@ -736,9 +736,9 @@ class MonteCarloExplorer(Dashboard):
                     self._custom = previous[0]
                     self.scenario_dropdown.options = previous[1]
                     self.scenario_dropdown.value = previous[2]
-                    for name, value in previous[3].items():
-                        self._in_force[name] = value
-                        self.set_trait(name, value)
+                    with self.hold_trait_notifications():   # checked together, no run
+                        for name, value in previous[3].items():
+                            self.set_trait(name, value)
                 finally:
                     self._loading -= 1
                 self._describe(self.scenario)

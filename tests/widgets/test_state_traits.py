@@ -327,3 +327,22 @@ def test_the_monte_carlo_app_opens_a_share_link_with_every_setting(
     assert opened.result.numbers == ex.result.numbers
     for sym, fan in ex.paths.items():
         np.testing.assert_array_equal(opened.paths[sym], fan)
+
+
+def test_a_refused_link_puts_back_every_monte_carlo_setting() -> None:
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    before = {name: getattr(ex, name) for name in EVERY_SETTING}
+    runs = ex.run_count
+    # valid as data, but its own path is 2 prices for 300 steps: refused when it runs
+    broken = PRESETS["winner_and_loser"].replace(
+        steps=300, paths={"BTCUSDT": PathSpec("data", {"prices": [60_000.0, 59_000.0]}),
+                          "ETHUSDT": PathSpec("constant", {"price": 3_000.0})},
+        positions=tuple(p.with_(leverage=7) for p in PRESETS["winner_and_loser"].positions))
+    assert not ex.set_scenario(broken, n_paths=300)
+    assert "2 prices" in ex.error
+    assert {name: getattr(ex, name) for name in EVERY_SETTING} == before
+    assert (ex.paths_input.value, ex.steps_input.value, ex.leverage_slider.value) == \
+        (before["n_paths"], before["steps"], before["leverage"])
+    assert ex.scenario is PRESETS["one_long"]
+    ex.seed = 8                                   # everything still works: one run
+    assert ex.error == "" and ex.run_count == runs + 1 and ex.last_run.seed == 8
