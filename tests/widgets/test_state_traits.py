@@ -346,3 +346,18 @@ def test_a_refused_link_puts_back_every_monte_carlo_setting() -> None:
     assert ex.scenario is PRESETS["one_long"]
     ex.seed = 8                                   # everything still works: one run
     assert ex.error == "" and ex.run_count == runs + 1 and ex.last_run.seed == 8
+
+
+def test_a_downloaded_monte_carlo_scenario_keeps_its_run_settings() -> None:
+    # a file has no place for the path count (the link's mc_paths); every other setting
+    ex = MonteCarloExplorer("winner_and_loser", **SMALL)
+    with ex.hold_trait_notifications():
+        for name, value in EVERY_SETTING.items():
+            setattr(ex, name, value)
+    text = ScenarioIO(ex).make_download()
+    other = MonteCarloExplorer("hedged_pair", **SMALL)
+    assert ScenarioIO(other).load_text(text)
+    for name, value in EVERY_SETTING.items():
+        if name != "n_paths":
+            assert getattr(other, name) == pytest.approx(value), name
+    assert other.n_paths == SMALL["n_paths"]
