@@ -361,7 +361,7 @@ def _reasons(account: Account, paths: Mapping[str, Any], cross: SimulationResult
                 f"({money(cross.account.wallet_balance, cur)}) backed "
                 f"{_join([names(i) for i in losers])}, not just its initial margin.",
                 "the isolated run, where the same position liquidates", int(liq_i.min())))
-    elif kc >= 0:
+    elif kc >= 0 and P > 1:  # one position: no run "without it" is left to confirm a because
         losers = [j for j in range(P) if upnl[j, max(0, kc - 1)] < 0]
         for j in losers:
             k = run_without(j)

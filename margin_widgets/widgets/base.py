@@ -34,10 +34,12 @@ from traitlets import HasTraits, Int, Unicode, observe, validate
 
 from ..charts import style
 from ..charts.shared import shared_layout, shared_model, shared_style
+from ..core import results as _results
 from ..core import simulation as _simulation
 from ..core.account import Account
 from ..core.edits import account_at, marks_at
 from ..core.errors import MarginInputError
+from ..core.montecarlo import MonteCarloResult
 from ..core.scenario import PathSpec, Scenario
 from ..core.simulation import SimulationResult
 from .markup import esc, message_html
@@ -45,7 +47,7 @@ from .markup import esc, message_html
 __all__ = [
     "Dashboard", "ScenarioDashboard", "EditContext", "GuardOutcome", "GENERIC_ERROR",
     "info_label", "info_html", "definition", "account_at", "marks_at", "PathCache", "log",
-    "shared_model", "shared_layout", "shared_style", "account_of",
+    "shared_model", "shared_layout", "shared_style", "account_of", "package_result",
 ]
 
 log = logging.getLogger("margin_widgets")
@@ -100,6 +102,31 @@ class GuardOutcome:
     error: BaseException | None = None
 
 
+def package_result(scenario: Any, raw: Any) -> _results.DashboardResult:
+    """An engine run's result in the shape every dashboard's ``result`` trait holds.
+
+    ``raw`` is what the dashboard's engine run returned: a ``SimulationResult`` (the Margin
+    Lab), ``{"cross": ..., "isolated": ...}`` of them (Cross vs Isolated) or of
+    ``MonteCarloResult`` (the Monte Carlo explorer), a list of ``VenueRow`` (the venue
+    comparison) or the calculator's result; it becomes the ``detail`` of a
+    :class:`~margin_widgets.core.results.DashboardResult` (returned as is if it is one).
+    """
+    if isinstance(raw, _results.DashboardResult):
+        return raw
+    sc = scenario if isinstance(scenario, Scenario) else None
+    if isinstance(raw, SimulationResult):
+        return _results.from_simulation(sc, raw)
+    if isinstance(raw, Mapping) and raw:
+        first = next(iter(raw.values()))
+        if isinstance(first, MonteCarloResult):
+            return _results.from_monte_carlo(sc, raw)
+        if isinstance(first, SimulationResult):
+            return _results.from_modes(sc, raw)
+    if isinstance(raw, list | tuple):
+        return _results.from_venues(sc, raw)
+    return _results.from_position(sc, raw)
+
+
 PENDING = object()
 """What :meth:`Dashboard._evaluate` returns when the result comes later (a background run)."""
 
@@ -134,8 +161,10 @@ class Dashboard(VBox):
         The input of the dashboard (a :class:`~margin_widgets.core.Scenario`). Assigning it
         runs the engine once; a value the engine refuses keeps the previous one and sets
         :attr:`error`; an equal value runs nothing.
-    result : object, read-only
-        What the one engine run of :attr:`scenario` returned.
+    result : DashboardResult, read-only
+        The one engine run of :attr:`scenario`, in the shape every dashboard shares
+        (:class:`~margin_widgets.core.results.DashboardResult`: ``scenario``, ``kind``,
+        ``numbers`` with units and definitions, and the engine's own object as ``detail``).
     step : int
         The scrubbed step (0 on dashboards without a time axis).
     error : str
@@ -283,7 +312,7 @@ class Dashboard(VBox):
         old = self._committed, self.result
         self._committed = new
         if staged[1] is not PENDING:
-            self.set_trait("result", staged[1])
+            self.set_trait("result", package_result(new, staged[1]))
         ok = False
         with self._guard("redraw"):
             self._commit(old[0])
@@ -481,7 +510,8 @@ class ScenarioDashboard(Dashboard):
 
     def _edit_result(self) -> SimulationResult | None:
         """The single-path result edits may read (marks, the account at a step)."""
-        return self.result if isinstance(self.result, SimulationResult) else None
+        detail = getattr(self.result, "detail", self.result)
+        return detail if isinstance(detail, SimulationResult) else None
 
     # -- traits -----------------------------------------------------------------------------
     def _evaluate(self, scenario: Any) -> Any:
@@ -561,7 +591,7 @@ class ScenarioDashboard(Dashboard):
         if current is None:
             return
         self.recompute_count += 1
-        result = self._run(current)
+        result = package_result(current, self._run(current))
         old = self.result
         self.set_trait("result", result)
         try:

@@ -256,8 +256,8 @@ class CrossVsIsolated(ScenarioDashboard):
         share_y([self.cross_margin_chart, self.isolated_margin_chart])
         self.balance_chart.update(views)
         done = self._verdict_for
-        self.verdict = done[1] if done and done[0] is self.result else _verdict_of(self.result,
-                                                                                 None)
+        both = self.result.detail          # the engine's dict (result is a DashboardResult)
+        self.verdict = done[1] if done and done[0] is both else _verdict_of(both, None)
         self.summary = self.verdict.sentences()
         value = verdict_html(self.verdict)
         if self.summary_html.value != value:

@@ -8,6 +8,11 @@ independent fan per symbol, each starting at the scenario's first mark), and ask
 position isolated. It shows the equity percentile bands over time, the share of paths
 liquidated by each step, the distribution of final losses, and a summary in words.
 
+Its state is traits, like every dashboard's: ``scenario`` and the run settings ``n_paths``,
+``steps``, ``volatility``, ``drift``, ``seed`` and ``leverage`` (each validated: a refused value
+keeps the previous one and sets ``error``; an equal value runs nothing; changes made inside
+``hold_trait_notifications`` run once). The controls are linked to them.
+
 Thousands of paths are reduced in the kernel (percentile bands, a histogram); nothing sends
 one line per path. A run expected to take more than about a second runs in a background
 thread with a progress bar and a Cancel button; its result replaces the charts only when it is
@@ -17,29 +22,32 @@ everything in the calling thread (tests, scripts).
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 import ipywidgets as w
 import numpy as np
-from traitlets import Int, link
+from traitlets import Float, Int, observe, validate
 
 from ..charts import style
 from ..charts.montecarlo import ModeSeries, MonteCarloCharts
 from ..core import PRESETS, MonteCarloCancelled, MonteCarloResult, Scenario, monte_carlo
 from ..core import paths as core_paths
 from ..core.errors import MarginInputError
+from ..core.results import from_monte_carlo
 from ..core.scenario import MAX_MONTE_CARLO_WORK, PathSpec, check_work
 from .base import PENDING, Dashboard, info_html
 from .markup import esc, user_text
 
 __all__ = ["MonteCarloExplorer", "MonteCarloRun", "gbm_paths", "summary_text",
-           "parse_volatility", "format_volatility"]
+           "parse_volatility", "format_volatility", "parse_drift", "format_drift", "SETTINGS"]
 
 BACKGROUND_WORK = 3_000_000
 """Runs with more prices than this (paths x steps x symbols, about a second) use a thread."""
@@ -49,10 +57,35 @@ CUSTOM = "__custom__"
 QUERY_KEY = "mc_paths"
 """Query parameter of a share link that carries the path count beside ``scenario=``."""
 
+SETTINGS = ("n_paths", "steps", "volatility", "drift", "seed", "leverage")
+"""The run settings, each a trait of :class:`MonteCarloExplorer` (with ``scenario``)."""
+
 # links made before the path count had its own parameter noted it in the description
 _LEGACY_NOTE = re.compile(r"\s*\[Monte Carlo: ([\d,]+) paths\]\s*$")
 MAX_VOLATILITY = 5.0
 """Largest annualised volatility accepted (500 %)."""
+MAX_DRIFT = 2.0
+"""Largest annualised drift accepted, either sign (200 %)."""
+PATHS_RANGE = (10, 20_000)
+"""Fewest and most paths per run."""
+STEPS_RANGE = (2, 20_000)
+"""Fewest and most steps per path."""
+LEVERAGE_RANGE = (1, 125)
+"""Leverage the control offers (the venue's brackets may allow less)."""
+MAX_SEED = 2**63 - 1
+
+
+def _percent(text: str | float, what: str, lo: float, hi: float, example: str) -> float:
+    t = str(text).strip().rstrip("%").strip().replace(",", ".").replace("−", "-")
+    try:
+        v = float(t) / 100.0
+    except ValueError:
+        raise MarginInputError(f"the {what} must be a percentage such as {example}, got "
+                               f"{str(text)[:40]!r}") from None
+    if not (np.isfinite(v) and lo <= v <= hi):
+        raise MarginInputError(f"the {what} must be between {lo:.0%} and {hi:.0%} a year, "
+                               f"got {str(text)[:40]!r}")
+    return v
 
 
 def parse_volatility(text: str | float) -> float:
@@ -64,21 +97,26 @@ def parse_volatility(text: str | float) -> float:
     >>> parse_volatility("60%"), parse_volatility("60"), parse_volatility(" 125 % ")
     (0.6, 0.6, 1.25)
     """
-    t = str(text).strip().rstrip("%").strip().replace(",", ".")
-    try:
-        v = float(t) / 100.0
-    except ValueError:
-        raise MarginInputError(f"the volatility must be a percentage such as 60%, got "
-                               f"{str(text)[:40]!r}") from None
-    if not (np.isfinite(v) and 0.0 <= v <= MAX_VOLATILITY):
-        raise MarginInputError(f"the volatility must be between 0% and "
-                               f"{MAX_VOLATILITY:.0%} a year, got {str(text)[:40]!r}")
-    return v
+    return _percent(text, "volatility", 0.0, MAX_VOLATILITY, "60%")
 
 
 def format_volatility(v: float) -> str:
     """``0.6`` -> ``"60%"`` (the form :func:`parse_volatility` reads back)."""
     return f"{v * 100:.4g}%"
+
+
+def parse_drift(text: str | float) -> float:
+    """An annualised drift typed as it is displayed: ``"-20%"``, ``"-20"`` (both -0.2).
+
+    >>> parse_drift("-20%"), parse_drift("35"), parse_drift("0%")
+    (-0.2, 0.35, 0.0)
+    """
+    return _percent(text, "drift", -MAX_DRIFT, MAX_DRIFT, "-20%")
+
+
+def format_drift(v: float) -> str:
+    """``-0.2`` -> ``"-20%"`` (the form :func:`parse_drift` reads back)."""
+    return f"{v * 100 + 0.0:.4g}%"
 
 
 def gbm_paths(
@@ -106,8 +144,6 @@ def gbm_paths(
                             n_paths=n_paths, seed=np.random.default_rng(child))
         for (sym, start), child in zip(starts.items(), children, strict=True)
     }
-
-
 def summary_text(mc: Mapping[str, MonteCarloResult], currency: str) -> str:
     """The result in two or three plain sentences (HTML-safe text)."""
     cross, iso = mc["cross"], mc["isolated"]
@@ -171,6 +207,22 @@ class MonteCarloRun:
         return self.n_paths * self.steps * max(1, len(syms))
 
 
+def _whole_number(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise MarginInputError(f"the {what} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def common_leverage(scenario: Scenario) -> int | None:
+    """The leverage every position of ``scenario`` shares, if it is a whole number."""
+    levs = {float(p.leverage) for p in scenario.positions}
+    if len(levs) == 1:
+        lev = levs.pop()
+        if lev.is_integer():
+            return int(lev)
+    return None
+
+
 class MonteCarloExplorer(Dashboard):
     """Many random price paths through one scenario, cross against isolated.
 
@@ -181,10 +233,10 @@ class MonteCarloExplorer(Dashboard):
     n_paths, steps : int
         Paths per run and steps per path (default: the scenario's steps).
     volatility, drift : float
-        Annualised GBM volatility and drift (0.6 is typical of bitcoin). The volatility box
-        shows and reads percent ("60%" or "60").
+        Annualised GBM volatility and drift (0.6 is typical of bitcoin). The volatility and
+        drift boxes show and read percent ("60%" or "60").
     seed : int or None
-        The same seed gives the same paths (:func:`gbm_paths`).
+        The same seed gives the same paths (:func:`gbm_paths`); ``None`` is seed 0.
     leverage : int, optional
         Leverage of every position (default: the scenario's own). In isolated mode it sets
         the isolated margin (the initial margin) and so the liquidation price; in cross it
@@ -193,21 +245,33 @@ class MonteCarloExplorer(Dashboard):
         Run long computations (about a second or more) in a thread with a progress bar and
         a Cancel button. ``False`` always runs in the calling thread.
     auto_run : bool
-        Run once at construction (and after every change of a control).
+        Run once at construction (and after every change of a setting).
     chunk_size : int
         Paths per engine chunk; progress is reported after each chunk.
 
+    Traits
+    ------
+    scenario : Scenario
+        The scenario whose positions run over the random paths.
+    n_paths, steps, volatility, drift, seed, leverage
+        The run settings (:data:`SETTINGS`; ``leverage`` is ``None`` for each position's
+        own). Each is validated: a refused value keeps the previous one and sets ``error``;
+        an equal value runs nothing; changes inside ``hold_trait_notifications`` (or
+        :meth:`batch`) run once. The controls are linked to them.
+    result : DashboardResult or None
+        The run on screen (:class:`~margin_widgets.core.results.DashboardResult`, kind
+        ``"monte_carlo"``); ``result.detail`` (and ``result["cross"]``) is
+        ``{"cross": MonteCarloResult, "isolated": MonteCarloResult}``.
+
     Attributes
     ----------
-    scenario_dropdown, paths_input, steps_input, volatility_input, drift_slider, seed_input,
+    scenario_dropdown, paths_input, steps_input, volatility_input, drift_input, seed_input,
     leverage_slider, run_button, cancel_button, progress_bar : ipywidgets
         The controls (CSS classes ``mw-mc-*``).
     summary_html : ipywidgets.HTML
         The result in words (``mw-mc-summary``).
     charts : MonteCarloCharts
         ``bands_figures`` (cross, isolated), ``probability_figure``, ``loss_figure``.
-    result : dict or None
-        ``{"cross": MonteCarloResult, "isolated": MonteCarloResult}`` on screen.
     paths : dict or None
         The mark paths of the run on screen (kept for inspection; never sent to the browser).
     last_run : MonteCarloRun or None
@@ -216,8 +280,18 @@ class MonteCarloExplorer(Dashboard):
         ``"idle"``, ``"running"``, ``"done"``, ``"cancelled"`` or ``"failed"``.
     """
 
-    n_paths = Int(1_000, help="Paths per run (linked to the Paths box; a share link "
-                              "carries it as mc_paths=N).")
+    n_paths = Int(1_000, help="Paths per run (the Paths box; a share link carries it as "
+                              "mc_paths=N).").tag(shared=True)
+    steps = Int(2, help="Steps per path, one hour each (the Steps box; a share link carries "
+                        "it as the scenario's steps).").tag(shared=True)
+    volatility = Float(0.6, help="Annualised volatility of the random paths, a fraction "
+                                 "(0.6 = 60 %; the Volatility box).").tag(shared=True)
+    drift = Float(0.0, help="Annualised drift of the random paths, a fraction (the Drift "
+                            "box).").tag(shared=True)
+    seed = Int(7, help="Seed of the random paths (the Seed box).").tag(shared=True)
+    leverage = Int(None, allow_none=True, help="Leverage of every position; None: each "
+                                              "position's own (the Leverage slider)."
+                   ).tag(shared=True)
 
     def __init__(
         self,
@@ -234,6 +308,11 @@ class MonteCarloExplorer(Dashboard):
         chunk_size: int = 256,
         **kwargs: Any,
     ) -> None:
+        # settings are accepted as given until the explorer is built (then validated once)
+        self._ready = False
+        self._in_force: dict[str, Any] = {}
+        self._setting_error = ""
+        self._batch_refused = False
         super().__init__(title="Monte Carlo: cross vs isolated over many futures",
                          css_class="mw-montecarlo", **kwargs)
         if scenario is None:
@@ -252,10 +331,10 @@ class MonteCarloExplorer(Dashboard):
         self.auto_run = bool(auto_run)
         self.chunk_size = int(chunk_size)
         self._custom = custom
-        # while the explorer sets its own controls to show a loaded scenario (or to put back
-        # a refused one), their observers must not start runs, load a preset or take the
-        # leverage shown for the person's choice; a batch cannot say "no run at all"
+        # while the explorer shows a loaded scenario in its own controls (or puts back a
+        # refused one), the dropdown's observer must not load a preset and no run may start
         self._loading = 0
+        self._showing = 0                # the explorer writes a control: do not read it back
         self._lock = threading.Lock()
         self._generation = 0
         self._cancel = threading.Event()
@@ -266,34 +345,47 @@ class MonteCarloExplorer(Dashboard):
         self.state = "idle"
         self.run_count = 0
 
+        first = self._scenario_for(key) if custom is None else custom
+        given: dict[str, Any] = {
+            "n_paths": n_paths, "steps": first.steps if steps is None else steps,
+            "volatility": volatility, "drift": drift, "seed": 0 if seed is None else seed,
+            "leverage": common_leverage(first) if leverage is None else leverage}
+        values = {k: self._check_setting(k, v, scenario=first, **given)
+                  for k, v in given.items()}
+        for k, v in values.items():
+            self.set_trait(k, v)
+        self._in_force = dict(values)
+
         options = [(s.title or k, k) for k, s in PRESETS.items()]
         if custom is not None:
             options.insert(0, (f"Given: {custom.title or 'scenario'}", CUSTOM))
-        first = self._scenario_for(key)
         self.scenario_dropdown = w.Dropdown(options=options, value=key,
                                             description="Scenario",
                                             layout=w.Layout(width="340px"))
-        self.paths_input = w.BoundedIntText(value=int(n_paths), min=10, max=20_000, step=100,
+        self.paths_input = w.BoundedIntText(value=self.n_paths, min=PATHS_RANGE[0],
+                                            max=PATHS_RANGE[1], step=100,
                                             description="Paths",
                                             layout=w.Layout(width="170px"))
-        self.steps_input = w.BoundedIntText(value=int(steps or first.steps), min=2,
-                                            max=20_000, step=50, description="Steps (h)",
+        self.steps_input = w.BoundedIntText(value=self.steps, min=STEPS_RANGE[0],
+                                            max=STEPS_RANGE[1], step=50,
+                                            description="Steps (h)",
                                             layout=w.Layout(width="170px"))
-        self.volatility_input = w.Text(value=format_volatility(float(volatility)),
+        self.volatility_input = w.Text(value=format_volatility(self.volatility),
                                        description="Volatility", continuous_update=False,
                                        placeholder="60%", layout=w.Layout(width="170px"),
                                        tooltip="Annualised, in percent: 60% or 60")
-        lev0 = int(leverage) if leverage is not None else int(
-            round(first.positions[0].leverage)) if first.positions else 1
-        self._leverage_set = leverage is not None
-        self.leverage_slider = w.IntSlider(value=lev0, min=1, max=125, description="Leverage",
-                                           readout_format="d", continuous_update=False,
+        self.leverage_slider = w.IntSlider(value=self._leverage_shown(first, self.leverage),
+                                           min=LEVERAGE_RANGE[0], max=LEVERAGE_RANGE[1],
+                                           description="Leverage", readout_format="d",
+                                           continuous_update=False,
                                            layout=w.Layout(width="300px"))
-        self.drift_slider = w.FloatSlider(value=float(drift), min=-2.0, max=2.0, step=0.05,
-                                          readout_format=".0%", description="Drift",
-                                          continuous_update=False)
-        self.seed_input = w.IntText(value=0 if seed is None else int(seed),
-                                    description="Seed", layout=w.Layout(width="150px"))
+        # a text box, not a slider: a slider's readout shows "20%" but reads "20" as 2,000 %
+        self.drift_input = w.Text(value=format_drift(self.drift), description="Drift",
+                                  continuous_update=False, placeholder="0%",
+                                  layout=w.Layout(width="170px"),
+                                  tooltip="Annualised, in percent: -20% or -20")
+        self.seed_input = w.IntText(value=self.seed, description="Seed",
+                                    layout=w.Layout(width="150px"))
         self.run_button = w.Button(description="Run", icon="play", button_style="primary")
         self.cancel_button = w.Button(description="Cancel", icon="stop",
                                       button_style="warning", disabled=True)
@@ -308,7 +400,7 @@ class MonteCarloExplorer(Dashboard):
                          (self.paths_input, "mw-mc-paths"), (self.steps_input, "mw-mc-steps"),
                          (self.volatility_input, "mw-mc-volatility"),
                          (self.leverage_slider, "mw-mc-leverage"),
-                         (self.drift_slider, "mw-mc-drift"), (self.seed_input, "mw-mc-seed"),
+                         (self.drift_input, "mw-mc-drift"), (self.seed_input, "mw-mc-seed"),
                          (self.run_button, "mw-mc-run"), (self.cancel_button, "mw-mc-cancel"),
                          (self.progress_bar, "mw-mc-progress"),
                          (self.progress_box, "mw-mc-progress-box"),
@@ -316,10 +408,13 @@ class MonteCarloExplorer(Dashboard):
             ctl.add_class(css)
 
         self.scenario_dropdown.observe(self._on_scenario, names="value")
-        for ctl in (self.paths_input, self.steps_input, self.volatility_input,
-                    self.drift_slider, self.seed_input):
-            ctl.observe(self._on_control, names="value")
-        self.leverage_slider.observe(self._on_leverage, names="value")
+        self._bind(self.paths_input, "n_paths", int, int)
+        self._bind(self.steps_input, "steps", int, int)
+        self._bind(self.volatility_input, "volatility", parse_volatility, format_volatility)
+        self._bind(self.drift_input, "drift", parse_drift, format_drift)
+        self._bind(self.seed_input, "seed", int, int)
+        self._bind(self.leverage_slider, "leverage", int,
+                   lambda v: self._leverage_shown(self.scenario, v))
         self.run_button.on_click(lambda _b: self.recompute())
         self.cancel_button.on_click(lambda _b: self.cancel())
 
@@ -329,7 +424,7 @@ class MonteCarloExplorer(Dashboard):
             self.css, self.title_html, self.description_html, self.error_box,
             w.HBox([self.scenario_dropdown, self.paths_input, self.steps_input,
                     self.seed_input], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.volatility_input, self.drift_slider, w.HTML(vol_help),
+            w.HBox([self.volatility_input, self.drift_input, w.HTML(vol_help),
                     self.leverage_slider, w.HTML(info_html(
                         "every position", "Leverage of every position of the scenario. "
                         "Isolated: the initial margin (notional ÷ leverage) becomes the "
@@ -347,12 +442,184 @@ class MonteCarloExplorer(Dashboard):
                    layout=w.Layout(width="100%", flex_flow="row wrap")),
             self.status,
         ]
-        self.paths_link = link((self.paths_input, "value"), (self, "n_paths"))
         self._committed = first            # shown as it is: the first run follows
         self.set_trait("scenario", first)
         self._describe(first)
+        self._ready = True
         if self.auto_run:
             self.recompute()
+
+    # -- the settings traits ------------------------------------------------------------------
+    def _check_setting(self, name: str, value: Any, *, scenario: Scenario | None = None,
+                       **others: Any) -> Any:
+        """``value`` as setting ``name`` if the explorer can run it (MarginInputError if not).
+
+        The path count and the steps are checked together (the work of a run), the leverage
+        against the scenario's venue (the engine's own checks); ``others`` stand in for the
+        current value of the other settings, ``scenario`` for the scenario's.
+        """
+        def current(n: str) -> Any:
+            return others[n] if n in others else getattr(self, n)
+
+        sc = self.scenario if scenario is None else scenario
+        if name in ("n_paths", "steps"):
+            n = _whole_number(value, "path count" if name == "n_paths" else "number of steps")
+            lo, hi = PATHS_RANGE if name == "n_paths" else STEPS_RANGE
+            if not lo <= n <= hi:
+                what = "path count" if name == "n_paths" else "number of steps"
+                raise MarginInputError(f"the {what} must be between {lo:,} and {hi:,}, "
+                                       f"got {n:,}")
+            paths, steps = (n, int(current("steps"))) if name == "n_paths" else \
+                (int(current("n_paths")), n)
+            if isinstance(sc, Scenario):
+                check_work(len(sc.positions), steps, paths, limit=MAX_MONTE_CARLO_WORK)
+            return n
+        if name in ("volatility", "drift"):
+            v = float(value)
+            low, high = ((0.0, MAX_VOLATILITY) if name == "volatility"
+                         else (-MAX_DRIFT, MAX_DRIFT))
+            if not (math.isfinite(v) and low <= v <= high):
+                raise MarginInputError(f"the {name} must be between {low:.0%} and {high:.0%} "
+                                       f"a year, got {v:.4g}")
+            return v
+        if name == "seed":
+            s = _whole_number(value, "seed")
+            if not 0 <= s <= MAX_SEED:
+                raise MarginInputError(f"the seed must be zero or a positive whole number, "
+                                       f"got {s}")
+            return s
+        if name == "leverage":
+            if value is None:
+                return None
+            lev = _whole_number(value, "leverage")
+            if not LEVERAGE_RANGE[0] <= lev <= LEVERAGE_RANGE[1]:
+                raise MarginInputError(f"the leverage must be between {LEVERAGE_RANGE[0]} and "
+                                       f"{LEVERAGE_RANGE[1]}, got {lev}")
+            if isinstance(sc, Scenario):
+                self._leveraged(sc, lev).account()    # the venue's brackets may refuse it
+            return lev
+        raise KeyError(name)
+
+    def _refuse(self, message: str) -> None:
+        self._setting_error = message
+        self.show_error(message)
+
+    @validate(*SETTINGS)
+    def _validate_setting(self, proposal: Any) -> Any:
+        """Accept a setting the explorer can run; keep the previous one (say why) if not."""
+        name, new = proposal["trait"].name, proposal["value"]
+        if not self._ready:
+            return new
+        old = self._in_force.get(name, new)
+        try:
+            value = self._check_setting(name, new)
+        except MarginInputError as exc:
+            self._refuse(str(exc))
+            return old
+        self._in_force[name] = value
+        if self._batch_refused:
+            return value               # the batch's own values were put back: keep saying why
+        if self._setting_error and self.error == self._setting_error:
+            self.clear_error()         # a refused value was replaced by one that is fine
+        self._setting_error = ""
+        return value
+
+    @observe(*SETTINGS)
+    def _setting_changed(self, change: Any) -> None:
+        if change["old"] == change["new"] or not self._ready:
+            return                      # a refused value put back inside a batch
+        if self._loading or not self.auto_run:
+            return
+        self.request_recompute()
+
+    @contextmanager
+    def hold_trait_notifications(self) -> Iterator[None]:
+        """Hold notifications: every change inside runs at most once, when the hold ends.
+
+        Before the held values are validated one by one, they are checked together (a path
+        count and a step count fine alone may be too much work together): if the engine
+        refuses the combination, every setting of the batch keeps its previous value.
+        """
+        if not getattr(self, "_ready", False):
+            with super().hold_trait_notifications():
+                yield
+            return
+        outermost = not self._cross_validation_lock
+        self._batch_depth += 1
+        try:
+            with super().hold_trait_notifications():
+                yield
+                if outermost:
+                    self._check_together()
+        finally:
+            if outermost:
+                self._batch_refused = False
+            self._batch_depth -= 1
+            if self._batch_depth == 0 and self._dirty:
+                self._dirty = False
+                self.recompute()
+
+    def _check_together(self) -> None:
+        pending = {n: getattr(self, n) for n in SETTINGS}
+        if pending == self._in_force:
+            return
+        try:
+            sc = self.scenario if isinstance(self.scenario, Scenario) else None
+            for n, v in pending.items():
+                self._check_setting(n, v, scenario=sc, **pending)
+        except MarginInputError as exc:
+            self._batch_refused = True
+            for n, v in self._in_force.items():
+                self.set_trait(n, v)
+            self._refuse(str(exc))
+
+    def _bind(self, control: w.Widget, name: str, read: Callable[[Any], Any],
+              show: Callable[[Any], Any]) -> None:
+        """Link ``control.value`` and the trait ``name`` (``read`` may refuse the text).
+
+        A refused value stays in the control (the error box says why) while the trait keeps
+        the value in force; a trait assigned from code is shown in the control.
+        """
+        def from_control(change: dict[str, Any]) -> None:
+            if self._showing:
+                return
+            with self._guard(name) as g:
+                value = read(change["new"])
+            if not g.ok:
+                self._setting_error = self.error
+                return
+            with self._guard(name):
+                setattr(self, name, value)
+                if not self.batching and getattr(self, name) == value:
+                    self._show(control, show(value))   # "60" is shown as "60%"
+
+        def from_trait(change: dict[str, Any]) -> None:
+            self._show(control, show(change["new"]))
+
+        control.observe(from_control, names="value")
+        self.observe(from_trait, names=name)
+
+    def _show(self, control: w.Widget, value: Any) -> None:
+        if control.value == value:
+            return
+        self._showing += 1
+        try:
+            control.value = value
+        finally:
+            self._showing -= 1
+
+    def _leverage_shown(self, scenario: Scenario, leverage: int | None = None) -> int:
+        """What the slider shows: the setting, else the first position's own leverage."""
+        if leverage is not None:
+            return int(leverage)
+        lev = scenario.positions[0].leverage if scenario.positions else 1
+        return int(min(max(round(lev), LEVERAGE_RANGE[0]), LEVERAGE_RANGE[1]))
+
+    @staticmethod
+    def _leveraged(sc: Scenario, lev: int | None) -> Scenario:
+        if lev is None or all(float(p.leverage) == lev for p in sc.positions):
+            return sc
+        return sc.replace(positions=tuple(p.with_(leverage=float(lev)) for p in sc.positions))
 
     # -- inputs -----------------------------------------------------------------------------
     def _scenario_for(self, key: str) -> Scenario:
@@ -367,31 +634,22 @@ class MonteCarloExplorer(Dashboard):
         return self.scenario
 
     def run_scenario(self) -> Scenario:
-        """The selected scenario with the leverage control applied to every position."""
-        sc = self.base_scenario
-        if not self._leverage_set:
-            return sc
-        lev = float(self.leverage_slider.value)
-        return sc.replace(positions=tuple(p.with_(leverage=lev) for p in sc.positions))
+        """The selected scenario with the :attr:`leverage` setting applied to every position."""
+        return self._leveraged(self.scenario, self.leverage)
 
     def share_scenario(self) -> Scenario:
         """Everything on screen but the path count as one scenario, for download and links.
 
         Leverage applied; each symbol's path is the GBM recipe of the run (start, volatility,
-        drift, seed). The path count is the :attr:`n_paths` trait: :meth:`share_query` carries
-        it beside the scenario.
+        drift, seed); the steps are :attr:`steps`. The path count is the :attr:`n_paths`
+        trait: :meth:`share_query` carries it beside the scenario.
         """
         sc = self.run_scenario()
-        try:
-            vol = parse_volatility(self.volatility_input.value)
-        except MarginInputError:          # an unreadable box: share what is on the charts
-            vol = self.last_run.volatility if self.last_run is not None else 0.6
-        drift = float(self.drift_slider.value)
-        seed = int(self.seed_input.value)
-        starts = self._starts_for(self.base_scenario)
-        specs = {s: PathSpec("gbm", {"start": v, "drift": drift, "volatility": vol},
-                             seed=seed) for s, v in starts.items()}
-        return sc.replace(paths={**sc.paths, **specs}, steps=int(self.steps_input.value))
+        starts = self._starts_for(self.scenario)
+        specs = {s: PathSpec("gbm", {"start": v, "drift": float(self.drift),
+                                     "volatility": float(self.volatility)},
+                             seed=int(self.seed)) for s, v in starts.items()}
+        return sc.replace(paths={**sc.paths, **specs}, steps=int(self.steps))
 
     def share_query(self) -> str:
         """``scenario=...&mc_paths=N``: what a share link (and the page's URL) carries."""
@@ -408,62 +666,64 @@ class MonteCarloExplorer(Dashboard):
         return {"n_paths": self._check_paths(int(text))}
 
     def _check_paths(self, n: int) -> int:
-        if not self.paths_input.min <= n <= self.paths_input.max:
+        if not PATHS_RANGE[0] <= n <= PATHS_RANGE[1]:
             raise MarginInputError(f"the shared run has {n:,} paths; this explorer runs "
-                                   f"{self.paths_input.min:,} to {self.paths_input.max:,}")
+                                   f"{PATHS_RANGE[0]:,} to {PATHS_RANGE[1]:,}")
         return n
 
-    def _adopt_settings(self, scenario: Scenario) -> Scenario:
-        """Take volatility, drift, seed and leverage from a shared scenario.
+    def settings_of(self, scenario: Scenario,
+                    n_paths: int | None = None) -> tuple[Scenario, dict[str, Any]]:
+        """The run settings a (shared) scenario carries, checked; and the scenario to keep.
 
-        A link made before the path count had its own query parameter noted it at the end
-        of the description: it is still read (and taken out of the description).
+        Steps from the scenario; volatility, drift and seed from its GBM paths when every
+        symbol has the same recipe; the leverage every position shares (else each keeps its
+        own); the path count from ``n_paths`` (a link's ``mc_paths``) or, for a link made
+        before the path count had its own query parameter, from the note at the end of the
+        description (taken out of it). Settings the scenario does not carry keep their value.
+        Raises MarginInputError when a setting is out of range.
         """
+        out: dict[str, Any] = {"steps": scenario.steps, "leverage": common_leverage(scenario)}
         m = _LEGACY_NOTE.search(scenario.description)
         if m:
-            self.paths_input.value = self._check_paths(int(m.group(1).replace(",", "")))
+            out["n_paths"] = self._check_paths(int(m.group(1).replace(",", "")))
             scenario = scenario.replace(description=_LEGACY_NOTE.sub("", scenario.description))
+        if n_paths is not None:
+            out["n_paths"] = self._check_paths(int(n_paths))
         specs = [scenario.paths[s] for s in dict.fromkeys(p.symbol for p in
                                                           scenario.positions)]
         if specs and all(sp.generator == "gbm" for sp in specs):
             vols = {float(sp.params.get("volatility", 0.6)) for sp in specs}
             drifts = {float(sp.params.get("drift", 0.0)) for sp in specs}
             if len(vols) == 1 and len(drifts) == 1:
-                vol = vols.pop()
-                parse_volatility(format_volatility(vol))      # within the accepted range
-                self.volatility_input.value = format_volatility(vol)
-                self.drift_slider.value = drifts.pop()
-            if specs[0].seed is not None:
-                self.seed_input.value = int(specs[0].seed)
-        levs = {p.leverage for p in scenario.positions}
-        if len(levs) == 1:
-            self.leverage_slider.value = int(round(levs.pop()))
-        self._leverage_set = False
-        return scenario
+                out["volatility"], out["drift"] = vols.pop(), drifts.pop()
+            seeds = {sp.seed for sp in specs}
+            if len(seeds) == 1 and specs[0].seed is not None:
+                out["seed"] = int(specs[0].seed)
+        together = {**{n: getattr(self, n) for n in SETTINGS}, **out}
+        checked = {n: self._check_setting(n, v, scenario=scenario, **together)
+                   for n, v in out.items()}
+        return scenario, checked
 
     def set_scenario(self, scenario: Scenario, n_paths: int | None = None) -> bool:
-        """Use ``scenario`` (and its run settings; one batch, one run); errors go to the box.
+        """Use ``scenario`` and the run settings it carries (one batch, one run).
 
-        A refused scenario is not kept: the previous selection, steps and description stay.
+        Errors go to the box; a refused scenario is not kept: the previous selection and
+        settings stay.
         """
         previous = (self._custom, self.scenario_dropdown.options,
-                    self.scenario_dropdown.value, self.steps_input.value,
-                    self.paths_input.value, self.volatility_input.value,
-                    self.drift_slider.value, self.seed_input.value,
-                    self.leverage_slider.value, self._leverage_set, self.scenario)
+                    self.scenario_dropdown.value, dict(self._in_force), self.scenario)
         self._refused = False
         with self._guard("load scenario") as g:
             scenario.account()
+            scenario, settings = self.settings_of(scenario, n_paths)
             with self.batch():
                 self._loading += 1
                 try:
-                    if n_paths is not None:
-                        self.paths_input.value = self._check_paths(int(n_paths))
-                    scenario = self._adopt_settings(scenario)
                     self._show_selection(scenario)
-                    self.steps_input.value = scenario.steps
                 finally:
                     self._loading -= 1
+                for name, value in settings.items():
+                    setattr(self, name, value)
                 self.scenario = scenario
                 self.request_recompute()
         ok = g.ok and not self._refused and not self.error_message
@@ -471,22 +731,17 @@ class MonteCarloExplorer(Dashboard):
             with self._guard("restore scenario"):
                 self._loading += 1
                 try:
-                    self._committed = previous[10]
-                    self.set_trait("scenario", previous[10])
+                    self._committed = previous[4]
+                    self.set_trait("scenario", previous[4])
                     self._custom = previous[0]
                     self.scenario_dropdown.options = previous[1]
                     self.scenario_dropdown.value = previous[2]
-                    self.steps_input.value = previous[3]
-                    # _adopt_settings may have taken the refused link's run settings
-                    self.paths_input.value = previous[4]
-                    self.volatility_input.value = previous[5]
-                    self.drift_slider.value = previous[6]
-                    self.seed_input.value = previous[7]
-                    self.leverage_slider.value = previous[8]
-                    self._leverage_set = previous[9]
+                    with self.hold_trait_notifications():   # checked together, no run
+                        for name, value in previous[3].items():
+                            self.set_trait(name, value)
                 finally:
                     self._loading -= 1
-                self._describe(self.base_scenario)
+                self._describe(self.scenario)
         return ok
 
     def _show_selection(self, scenario: Scenario) -> None:
@@ -509,42 +764,32 @@ class MonteCarloExplorer(Dashboard):
 
     def _commit(self, previous: Any) -> None:
         sc = self.scenario
-        if self.scenario_dropdown.value is None or \
-                self._scenario_for(self.scenario_dropdown.value) is not sc:
-            self._loading += 1             # assigned from code: show it, then run it once
-            try:
-                self._show_selection(sc)
-            finally:
-                self._loading -= 1
-        self._describe(sc)
-        if self.auto_run:
-            self.request_recompute()
+        with self.batch():
+            if self.scenario_dropdown.value is None or \
+                    self._scenario_for(self.scenario_dropdown.value) is not sc:
+                self._loading += 1         # assigned from code: show it, then run it once
+                try:
+                    self._show_selection(sc)
+                finally:
+                    self._loading -= 1
+            # a leverage that followed the previous scenario follows the new one; one the
+            # person chose stays
+            if isinstance(previous, Scenario) and self.leverage == common_leverage(previous):
+                self.leverage = common_leverage(sc)
+            self._show(self.leverage_slider, self._leverage_shown(sc, self.leverage))
+            self._describe(sc)
+            if self.auto_run:
+                self.request_recompute()
 
     def _on_scenario(self, change: dict[str, Any]) -> None:
+        """A scenario picked in the dropdown: its steps and its own leverage, one run."""
         if self._loading:
             return
         with self._guard("scenario"), self.batch():
             sc = self._scenario_for(change["new"])
-            self._loading += 1
-            try:
-                self.steps_input.value = sc.steps
-                if sc.positions:
-                    self.leverage_slider.value = int(round(sc.positions[0].leverage))
-                self._leverage_set = False
-            finally:
-                self._loading -= 1
+            self.steps = sc.steps
+            self.leverage = common_leverage(sc)
             self.scenario = sc
-
-    def _on_control(self, change: dict[str, Any]) -> None:
-        if not self._loading and self.auto_run:
-            self.request_recompute()
-
-    def _on_leverage(self, change: dict[str, Any]) -> None:
-        if self._loading:
-            return
-        self._leverage_set = True
-        if self.auto_run:
-            self.request_recompute()
 
     def _describe(self, sc: Scenario) -> None:
         pos = "; ".join(p.describe() for p in sc.positions)
@@ -565,17 +810,12 @@ class MonteCarloExplorer(Dashboard):
         return hit[1]
 
     def settings(self) -> MonteCarloRun:
-        """The run the controls describe (validated)."""
+        """The run the settings traits describe (validated by the engine)."""
         sc = self.run_scenario()
-        seed = int(self.seed_input.value)
-        if seed < 0:
-            raise MarginInputError(f"the seed must be zero or a positive whole number, "
-                                   f"got {seed}")
-        run = MonteCarloRun(scenario=sc, n_paths=int(self.paths_input.value),
-                            steps=int(self.steps_input.value),
-                            volatility=parse_volatility(self.volatility_input.value),
-                            drift=float(self.drift_slider.value), seed=seed)
-        if run.n_paths < 1 or run.steps < 2:
+        run = MonteCarloRun(scenario=sc, n_paths=int(self.n_paths), steps=int(self.steps),
+                            volatility=float(self.volatility), drift=float(self.drift),
+                            seed=int(self.seed))
+        if not math.isfinite(run.volatility) or run.n_paths < 1 or run.steps < 2:
             raise MarginInputError("a run needs at least one path of at least two steps")
         check_work(len(sc.positions), run.steps, run.n_paths, limit=MAX_MONTE_CARLO_WORK)
         sc.account()
@@ -662,7 +902,11 @@ class MonteCarloExplorer(Dashboard):
         self.summary_html.value = (f"<div class='mw-summary'>"
                                    f"{esc(summary_text(mc, currency))}</div>")
         self.paths, self.last_run = paths, run
-        self.set_trait("result", mc)
+        ran = run.scenario.replace(paths={**run.scenario.paths, **{
+            s: PathSpec("gbm", {"start": float(p[0, 0]), "drift": run.drift,
+                                "volatility": run.volatility}, seed=run.seed)
+            for s, p in paths.items()}}, steps=run.steps)
+        self.set_trait("result", from_monte_carlo(ran, mc))
         self.clear_error()
 
     def _finish(self, gen: int, state: str) -> None:
@@ -692,11 +936,11 @@ class MonteCarloExplorer(Dashboard):
         """The arrays on the charts, by mode."""
         if self.result is None:
             return None
-        return {m: ModeSeries.from_result(self.result[m]) for m in ("cross", "isolated")}
+        return {m: ModeSeries.from_result(self.result.detail[m]) for m in ("cross", "isolated")}
 
     def liquidated_share(self) -> dict[str, float]:
         """Share of paths with at least one liquidation, by mode."""
         if self.result is None:
             return {}
         return {m: float((r.liquidated_at >= 0).any(axis=0).mean())
-                for m, r in self.result.items()}
+                for m, r in self.result.detail.items()}

@@ -287,11 +287,14 @@ class SessionKeeper(anywidget.AnyWidget):
         """Remember the dashboard's scenario after each committed change.
 
         A dashboard's state is its ``scenario`` and ``result`` traits (a Monte Carlo run
-        commits its ``result`` later, in a thread): both are observed, and the URL changes only
-        when the shareable query does. A dashboard with a ``share_query()`` (settings beyond
-        the scenario, such as the Monte Carlo path count) is kept with it.
+        commits its ``result`` later, in a thread) and the traits tagged ``shared=True`` (the
+        Monte Carlo run settings): all are observed, and the URL changes only when the
+        shareable query does. A dashboard with a ``share_query()`` (settings beyond the
+        scenario, such as the Monte Carlo path count) is kept with it.
         """
         last = [_query_of(dashboard)]
+        shared = sorted(dashboard.trait_names(shared=True)) \
+            if hasattr(dashboard, "trait_names") else []
 
         def changed(_change: Any) -> None:
             query = _query_of(dashboard)
@@ -299,7 +302,7 @@ class SessionKeeper(anywidget.AnyWidget):
                 last[0] = query
                 self._keep(query)
 
-        dashboard.observe(changed, names=["scenario", "result"])
+        dashboard.observe(changed, names=["scenario", "result", *shared])
 
 
 def _query_of(dashboard: Any) -> str | None:

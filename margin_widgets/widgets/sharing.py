@@ -1,7 +1,9 @@
 """Scenarios that travel: download, upload and share a dashboard's scenario.
 
 ``ScenarioIO(dashboard)`` works with any dashboard that has a ``scenario`` attribute (a
-:class:`~margin_widgets.core.scenario.Scenario`) and a ``set_scenario(scenario)`` method.
+:class:`~margin_widgets.core.scenario.Scenario`) and a ``set_scenario(scenario)`` method; a
+dashboard with settings beyond its scenario says so with ``share_scenario()`` (what a file
+saves) and ``share_query()`` (what a link carries), as the Monte Carlo explorer does.
 The download and share links are made when asked for, from the scenario on screen; an upload
 is parsed and validated by the engine, and a malformed or hostile file shows a clear message
 and changes nothing. Only a scenario that actually ran is announced as loaded.
@@ -87,8 +89,11 @@ class ScenarioIO(W.VBox):
     # -- actions ----------------------------------------------------------------------------
     def make_download(self) -> str:
         """Put a download link for the current scenario on screen; return the JSON."""
+        # a dashboard with run settings beyond its scenario (the Monte Carlo explorer's steps,
+        # volatility, drift, seed and leverage) saves them in the scenario it shares
+        share = getattr(self.dashboard, "share_scenario", None)
         try:
-            text = self.dashboard.scenario.to_json()
+            text = (share() if share is not None else self.dashboard.scenario).to_json()
         except MarginInputError as exc:    # a hand-built venue does not travel in a file
             self.message.value = message_html(f"No file made: {exc}.", "error")
             return ""

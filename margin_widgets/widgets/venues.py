@@ -43,7 +43,7 @@ from ..core.contracts import initial_margin as _initial_margin
 from ..core.errors import MarginInputError, positive_finite
 from ..core.scenario import PathSpec, Scenario
 from ..core.venue_compare import VenueRow, compare_venues
-from .base import Dashboard, definition, info_html
+from .base import Dashboard, definition, info_html, package_result
 from .markup import esc
 
 __all__ = ["VenueComparison", "VenueRow", "VenueChart", "compare_venues", "initial_margin",
@@ -362,7 +362,7 @@ class VenueComparison(Dashboard):
     @property
     def rows(self) -> list[VenueRow]:
         """The numbers on screen (the :attr:`result` trait)."""
-        return self.result if self.result is not None else []
+        return self.result.detail if self.result is not None else []
 
     def show_stale_tables(self) -> None:
         """Own tables and a 20 BTC position: Binance's 2022 and 2024 brackets now differ."""
@@ -413,7 +413,8 @@ class VenueComparison(Dashboard):
             # the same position under another rule, or the form back after a refusal
             self.recompute_count += 1
             with self._guard("compare", on_error=self._on_refused):
-                self.set_trait("result", self._evaluate(self._committed))
+                self.set_trait("result", package_result(self._committed,
+                                                        self._evaluate(self._committed)))
                 self._commit(self._committed)
 
     def _evaluate(self, scenario: Any) -> list[VenueRow]:

@@ -650,6 +650,51 @@ def test_monte_carlo_runs_and_cancels(apps: Callable[[str], AppPage]) -> None:
     app.assert_clean()
 
 
+def test_monte_carlo_settings_typed_as_shown_live_in_the_url(
+    app_context: BrowserContext, voila_server: str
+) -> None:
+    # the volatility and drift boxes show percent and read what they show ("-20" is -20 %);
+    # every setting is in the page's URL, and a reload restores them all
+    url = voila_url(voila_server, "monte_carlo.ipynb")
+    app = open_rendered(app_context, url, DRAWN["monte_carlo"])
+    page = app.page
+    status = page.locator(".mw-montecarlo .mw-status")
+    for css, typed, shown in ((".mw-mc-drift", "-20", "-20%"),
+                              (".mw-mc-volatility", "90", "90%"),
+                              (".mw-mc-seed", "3", "3"), (".mw-mc-paths", "300", "300"),
+                              (".mw-mc-steps", "400", "400")):
+        box = page.locator(f"{css} input")
+        box.fill(typed)
+        box.press("Enter")
+        expect(box).to_have_value(shown, timeout=EXPECT_MS)
+    expect(status).to_contain_text("300 paths × 400 steps in", timeout=EXPECT_MS)
+
+    def settings_in_url() -> tuple[Any, ...] | None:
+        query = urlsplit(page.url).query
+        if "mc_paths=300" not in query:
+            return None
+        sc = Scenario.from_query(query)
+        spec = sc.paths["BTCUSDT"] if sc is not None else None
+        if spec is None or spec.generator != "gbm":
+            return None
+        return (sc.steps, spec.params["volatility"], spec.params["drift"], spec.seed)
+
+    expected = (400, pytest.approx(0.9), pytest.approx(-0.2), 3)
+    for _ in range(150):
+        if settings_in_url() == expected:
+            break
+        page.wait_for_timeout(200)
+    assert settings_in_url() == expected, page.url
+    page.reload(wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+    wait_rendered(page, DRAWN["monte_carlo"], "monte_carlo.ipynb")
+    for css, shown in ((".mw-mc-drift", "-20%"), (".mw-mc-volatility", "90%"),
+                       (".mw-mc-seed", "3"), (".mw-mc-paths", "300"), (".mw-mc-steps", "400")):
+        expect(page.locator(f"{css} input")).to_have_value(shown, timeout=EXPECT_MS)
+    expect(page.locator(".mw-query-message")).to_contain_text("Opened the shared scenario")
+    app.assert_clean()
+    page.close()
+
+
 def test_index_links_every_app_and_draws_the_default_scenario(
     apps: Callable[[str], AppPage], voila_server: str
 ) -> None:

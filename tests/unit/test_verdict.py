@@ -45,6 +45,17 @@ def test_single_long_each_mode_wins_a_different_sense() -> None:
     assert "whole cross wallet (10,000.00 USDT)" in v.reasons[0].text
 
 
+def test_single_position_liquidated_in_both_modes_gets_a_verdict() -> None:
+    # one position, a path to 45,000: below the cross LP 50,200.80 (wallet 10,000) and the
+    # isolated LP 54,216.87, so both runs liquidate; there is no "without it" run to make
+    acct = Account(VENUE, 10_000, [BTC])
+    v = verdict(acct, {"BTCUSDT": [60_000, 55_000, 53_000, 45_000]})
+    later = v.sense("later_liquidation")
+    assert later.isolated == 2 and later.cross == 3 and later.winner == "cross"
+    # a because needs a counterfactual run; with one position none is possible, so none is said
+    assert all("dragged down" not in r.text for r in v.reasons)
+
+
 def test_winner_profit_is_credited_only_when_cross_without_it_liquidates() -> None:
     # BTC falls to 49,000 (loss 11,000), ETH short gains 10 × 300 = 3,000.
     # cross with both: equity 2,000 > MM 0.004·(49,000 + 27,000) = 304 → survives;

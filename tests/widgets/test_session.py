@@ -86,3 +86,32 @@ def test_only_voila_apps_get_a_keeper(recorder: Any, monkeypatch: pytest.MonkeyP
     assert len(keepers) == 1
     calculator = apps.liquidation_calculator()  # no scenario to keep, but the banner still
     assert sum(isinstance(w, SessionKeeper) for w in calculator.children) == 1
+
+
+def test_the_url_keeps_every_monte_carlo_setting(recorder: Any) -> None:
+    from margin_widgets.widgets import MonteCarloExplorer
+
+    small = {"n_paths": 40, "steps": 60, "background": False}
+    ex = MonteCarloExplorer("one_long", **small)
+    keeper = SessionKeeper()
+    keeper.follow(ex)
+    settings = {"n_paths": 150, "steps": 80, "volatility": 2.0, "drift": 0.25, "seed": 21,
+                "leverage": 15}
+    for name, value in settings.items():
+        setattr(ex, name, value)
+        assert keeper.url_state == "kept" and f"mc_paths={ex.n_paths}" in keeper.query
+    # without a run too (auto_run off): a setting alone changes the URL
+    ex.auto_run = False
+    ex.seed = 22
+    assert Scenario.from_query(keeper.query).paths["BTCUSDT"].seed == 22
+    # a page opened on that URL restores every setting
+    settings["seed"] = 22
+    fresh = MonteCarloExplorer("hedged_pair", **small)
+    assert fresh.set_scenario(Scenario.from_query(keeper.query),
+                              **fresh.query_settings(keeper.query))
+    for name, value in settings.items():
+        assert getattr(fresh, name) == pytest.approx(value), name
+    # a refused setting changes nothing in the URL
+    before = keeper.query
+    ex.volatility = 50.0
+    assert ex.error and keeper.query == before

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from traitlets import TraitError, link
 
@@ -197,3 +198,166 @@ def test_the_monte_carlo_app_opens_a_share_link_with_its_path_count(
     assert opened.n_paths == 120 and opened.last_run.n_paths == 120
     assert opened.last_run.volatility == pytest.approx(1.5)
     assert "Opened the shared scenario" in box.children[1].value
+
+
+# --- the Monte Carlo run settings are traits too -------------------------------------------
+
+EVERY_SETTING = {"n_paths": 120, "steps": 90, "volatility": 1.5, "drift": -0.3, "seed": 11,
+                 "leverage": 20}
+
+
+def test_every_monte_carlo_setting_is_a_trait_linked_to_its_control() -> None:
+    from margin_widgets.widgets.montecarlo import SETTINGS
+
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    assert set(SETTINGS) == set(EVERY_SETTING)
+    seen: list[tuple[str, Any]] = []
+    ex.observe(lambda c: seen.append((c["name"], c["new"])), names=list(SETTINGS))
+    runs = ex.run_count
+    for name, value in EVERY_SETTING.items():
+        setattr(ex, name, value)                  # from code: the control shows it, one run
+        assert ex.error == "", (name, ex.error)
+        assert getattr(ex.last_run, name, None) in (value, None), name
+    assert ex.run_count == runs + len(EVERY_SETTING)
+    assert seen == list(EVERY_SETTING.items())
+    assert (ex.paths_input.value, ex.steps_input.value, ex.seed_input.value,
+            ex.leverage_slider.value) == (120, 90, 11, 20)
+    assert (ex.volatility_input.value, ex.drift_input.value) == ("150%", "-30%")
+    assert ex.last_run.scenario.positions[0].leverage == 20
+    # from the controls, typed as they are displayed: "60%" or "60" is 60 %
+    ex.volatility_input.value = "60"
+    assert ex.volatility == pytest.approx(0.6) and ex.volatility_input.value == "60%"
+    ex.volatility_input.value = "75 %"
+    assert ex.volatility == pytest.approx(0.75)
+    ex.drift_input.value = "-20"
+    assert ex.drift == pytest.approx(-0.2) and ex.last_run.drift == pytest.approx(-0.2)
+    ex.drift_input.value = "35%"
+    assert ex.drift == pytest.approx(0.35)
+    ex.seed_input.value, ex.steps_input.value, ex.paths_input.value = 5, 70, 60
+    ex.leverage_slider.value = 8
+    assert (ex.seed, ex.steps, ex.n_paths, ex.leverage) == (5, 70, 60, 8)
+    assert (ex.last_run.seed, ex.last_run.steps, ex.last_run.n_paths) == (5, 70, 60)
+
+
+@pytest.mark.parametrize(("name", "bad", "words"), [
+    ("volatility", 9.0, "volatility"), ("volatility", float("nan"), "volatility"),
+    ("drift", -5.0, "drift"), ("seed", -1, "seed"), ("steps", 1, "steps"),
+    ("n_paths", 5, "path count"), ("n_paths", 20_001, "path count"),
+    ("leverage", 0, "leverage"), ("leverage", 500, "leverage"),
+])
+def test_a_refused_monte_carlo_setting_keeps_the_old_one_and_sets_error(
+        name: str, bad: Any, words: str) -> None:
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    before, runs, done = getattr(ex, name), ex.run_count, ex.last_run
+    setattr(ex, name, bad)
+    assert getattr(ex, name) == before and words in ex.error
+    assert ex.run_count == runs and ex.last_run is done
+    assert words in ex.error_box.value
+    setattr(ex, name, before)                 # back to the value in force: the message goes
+    assert ex.error == "" and ex.run_count == runs
+
+
+def test_a_refused_typed_value_stays_in_its_box_and_the_setting_is_kept() -> None:
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    runs = ex.run_count
+    ex.volatility_input.value = "lots"
+    assert "percentage" in ex.error and ex.volatility == pytest.approx(0.6)
+    assert ex.volatility_input.value == "lots" and ex.run_count == runs
+    ex.drift_input.value = "900%"
+    assert "drift" in ex.error and ex.drift == 0.0
+    ex.volatility_input.value = "60%"          # the value in force: nothing runs, all is well
+    ex.drift_input.value = "0%"
+    assert ex.error == "" and ex.run_count == runs
+
+
+def test_an_equal_monte_carlo_setting_runs_nothing() -> None:
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    runs = ex.run_count
+    for name in EVERY_SETTING:
+        setattr(ex, name, getattr(ex, name))
+    ex.volatility_input.value = "60"           # 60 % is what runs already
+    assert ex.run_count == runs
+
+
+def test_a_batch_of_monte_carlo_settings_runs_once() -> None:
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    runs = ex.run_count
+    with ex.hold_trait_notifications():
+        for name, value in EVERY_SETTING.items():
+            setattr(ex, name, value)
+        ex.scenario = PRESETS["funding_bleed"].replace(title="mine")
+    assert ex.run_count == runs + 1 and ex.error == ""
+    run = ex.last_run
+    assert (run.n_paths, run.steps, run.seed) == (120, 90, 11)
+    assert (run.volatility, run.drift) == (1.5, -0.3)
+    assert run.scenario.title == "mine"
+    assert {p.leverage for p in run.scenario.positions} == {20}
+
+
+def test_a_batch_too_large_together_keeps_every_setting() -> None:
+    ex = MonteCarloExplorer("hedged_pair", **SMALL)
+    runs, done = ex.run_count, ex.last_run
+    with ex.hold_trait_notifications():   # each fine alone; 2 x 20,000 x 20,000 together
+        ex.steps, ex.n_paths, ex.seed = 20_000, 20_000, 99
+    assert "too much work" in ex.error
+    assert (ex.steps, ex.n_paths, ex.seed) == (60, 40, 7)
+    assert ex.run_count == runs and ex.last_run is done
+
+
+def test_the_monte_carlo_app_opens_a_share_link_with_every_setting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from margin_widgets import apps
+
+    ex = MonteCarloExplorer("winner_and_loser", **SMALL)
+    with ex.hold_trait_notifications():
+        for name, value in EVERY_SETTING.items():
+            setattr(ex, name, value)
+    assert ex.error == ""
+    monkeypatch.setenv("QUERY_STRING", ex.share_query())
+    box = apps._app(lambda: MonteCarloExplorer("hedged_pair", **SMALL), shareable=True)
+    opened = next(c for c in box.children if isinstance(c, MonteCarloExplorer))
+    assert "Opened the shared scenario" in box.children[1].value
+    for name, value in EVERY_SETTING.items():
+        assert getattr(opened, name) == pytest.approx(value), name
+    a, b = opened.last_run, ex.last_run       # the same run: positions, wallet and paths
+    assert (a.n_paths, a.steps, a.volatility, a.drift, a.seed) == \
+        (b.n_paths, b.steps, b.volatility, b.drift, b.seed)
+    assert a.scenario.positions == b.scenario.positions
+    assert a.scenario.wallet_balance == b.scenario.wallet_balance
+    assert opened.result.numbers == ex.result.numbers
+    for sym, fan in ex.paths.items():
+        np.testing.assert_array_equal(opened.paths[sym], fan)
+
+
+def test_a_refused_link_puts_back_every_monte_carlo_setting() -> None:
+    ex = MonteCarloExplorer("one_long", **SMALL)
+    before = {name: getattr(ex, name) for name in EVERY_SETTING}
+    runs = ex.run_count
+    # valid as data, but its own path is 2 prices for 300 steps: refused when it runs
+    broken = PRESETS["winner_and_loser"].replace(
+        steps=300, paths={"BTCUSDT": PathSpec("data", {"prices": [60_000.0, 59_000.0]}),
+                          "ETHUSDT": PathSpec("constant", {"price": 3_000.0})},
+        positions=tuple(p.with_(leverage=7) for p in PRESETS["winner_and_loser"].positions))
+    assert not ex.set_scenario(broken, n_paths=300)
+    assert "2 prices" in ex.error
+    assert {name: getattr(ex, name) for name in EVERY_SETTING} == before
+    assert (ex.paths_input.value, ex.steps_input.value, ex.leverage_slider.value) == \
+        (before["n_paths"], before["steps"], before["leverage"])
+    assert ex.scenario is PRESETS["one_long"]
+    ex.seed = 8                                   # everything still works: one run
+    assert ex.error == "" and ex.run_count == runs + 1 and ex.last_run.seed == 8
+
+
+def test_a_downloaded_monte_carlo_scenario_keeps_its_run_settings() -> None:
+    # a file has no place for the path count (the link's mc_paths); every other setting
+    ex = MonteCarloExplorer("winner_and_loser", **SMALL)
+    with ex.hold_trait_notifications():
+        for name, value in EVERY_SETTING.items():
+            setattr(ex, name, value)
+    text = ScenarioIO(ex).make_download()
+    other = MonteCarloExplorer("hedged_pair", **SMALL)
+    assert ScenarioIO(other).load_text(text)
+    for name, value in EVERY_SETTING.items():
+        if name != "n_paths":
+            assert getattr(other, name) == pytest.approx(value), name
+    assert other.n_paths == SMALL["n_paths"]
