@@ -136,9 +136,11 @@ class MarginLab(ScenarioDashboard):
         # the four charts span the same steps: one step scale for all of them
         steps_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.price_chart = PriceChart(x_scale=steps_scale)
-        self.balance_chart = BalanceChart(x_scale=steps_scale)
-        self.pnl_chart = PnlChart(x_scale=steps_scale)
-        self.margin_chart = MarginChart(x_scale=steps_scale)
+        # the three small charts share a line (and one box layout)
+        small_box = {"flex": "1 1 270px", "min_width": "260px", "width": "auto"}
+        self.balance_chart = BalanceChart(x_scale=steps_scale, box_layout=small_box)
+        self.pnl_chart = PnlChart(x_scale=steps_scale, box_layout=small_box)
+        self.margin_chart = MarginChart(x_scale=steps_scale, box_layout=small_box)
         self.price_figure = self.price_chart.figure
         self.balance_figure = self.balance_chart.figure
         self.pnl_figure = self.pnl_chart.figure
@@ -164,9 +166,6 @@ class MarginLab(ScenarioDashboard):
 
         self.path_editor.add_to_row(self.last_price_checkbox)
         self.scenario_picker.description_html.add_class("mw-scenario-caption")
-        for chart in (self.balance_chart, self.pnl_chart, self.margin_chart):
-            chart.widget.layout.flex = "1 1 270px"
-            chart.widget.layout.width = "auto"
         header = HBox([self.title_html, self.scenario_picker, self.mode_toggle],
                       layout=LeanLayout(flex_flow="row wrap", align_items="center", width="100%",
                                     justify_content="space-between"))

@@ -82,27 +82,51 @@ class NumbersPanel(VBox):
         self.heading = HTML("", style=shared_style(HTML), layout=shared_layout())
         self.account_table = HTML("", style=shared_style(HTML), layout=shared_layout())
         self.positions_table = HTML("", style=shared_style(HTML), layout=shared_layout())
-        self.explain_dropdown = Dropdown(
-            options=[], description="Explain", style=_desc(Dropdown),
-            tooltip="Which position's liquidation price to explain, term by term",
-            layout=shared_layout(width="auto", max_width="260px"))
+        # the position picker and the terms are made when "show terms" is first pressed:
+        # until then the panel only shows the hint (3 widget models fewer at start)
+        self._explain_dropdown: Dropdown | None = None
+        self._explanation_html: HTML | None = None
+        self._options: list[tuple[str, int]] = []
+        self._explain_index: int | None = None
         self.show_terms = ToggleButton(
             value=False, description="show terms", icon="info",
             tooltip="Show every term of the liquidation-price formula with its value",
             layout=shared_layout(width="120px"), style=shared_style(ToggleButton))
         self.formula_html = HTML("", style=shared_style(HTML), layout=shared_layout())
-        self.explanation_html = HTML("", style=shared_style(HTML), layout=shared_layout())
+        self.explain_row = HBox([self.show_terms], layout=LeanLayout(flex_flow="row wrap",
+                                                                     align_items="center"))
         super().__init__(
-            [self.heading, self.account_table, self.positions_table,
-             HBox([self.explain_dropdown, self.show_terms],
-                  layout=LeanLayout(flex_flow="row wrap", align_items="center")),
-             self.formula_html, self.explanation_html],
+            [self.heading, self.account_table, self.positions_table, self.explain_row,
+             self.formula_html],
             layout=LeanLayout(width="100%", min_width="300px", padding="0 4px"))
         self.add_class("mw-numbers")
         if mode:
             self.add_class(f"mw-{mode}")
-        self.explain_dropdown.observe(self._on_explain, names="value")
         self.show_terms.observe(self._on_explain, names="value")
+
+    @property
+    def explain_dropdown(self) -> Dropdown:
+        """Which position's liquidation price to explain (made when first needed)."""
+        if self._explain_dropdown is None:
+            dd = Dropdown(
+                options=self._options, description="Explain", style=_desc(Dropdown),
+                tooltip="Which position's liquidation price to explain, term by term",
+                layout=shared_layout(width="auto", max_width="260px"))
+            if self._explain_index is not None and self._options:
+                dd.value = self._explain_index
+            dd.observe(self._on_explain, names="value")
+            self._explain_dropdown = dd
+            self.explain_row.children = (dd, *self.explain_row.children)
+        return self._explain_dropdown
+
+    @property
+    def explanation_html(self) -> HTML:
+        """The explanation's terms, brackets and notes (made when first shown)."""
+        if self._explanation_html is None:
+            self._explanation_html = HTML("", style=shared_style(HTML),
+                                          layout=shared_layout())
+            self.children = (*self.children, self._explanation_html)
+        return self._explanation_html
 
     # -- updating ---------------------------------------------------------------------------
     def _on_explain(self, _change: dict[str, Any]) -> None:
@@ -204,14 +228,17 @@ class NumbersPanel(VBox):
             self.positions_table.value = ptable
         self.values = v
         opts = [(f"#{i + 1} {p.symbol} {p.side}", i) for i, p in enumerate(acct.positions)]
-        if list(self.explain_dropdown.options) != opts:
-            keep = self.explain_dropdown.value
+        keep = self._explain_index
+        want = keep if keep in [o[1] for o in opts] else (opts[0][1] if opts else None)
+        self._options, self._explain_index = opts, want
+        dd = self._explain_dropdown
+        if dd is not None and (list(dd.options) != opts or dd.value != want):
             self._refreshing = True
             try:
-                self.explain_dropdown.options = opts
-                want = keep if keep in [o[1] for o in opts] else (opts[0][1] if opts else None)
-                if self.explain_dropdown.value != want:
-                    self.explain_dropdown.value = want
+                if list(dd.options) != opts:
+                    dd.options = opts
+                if dd.value != want:
+                    dd.value = want
             finally:
                 self._refreshing = False
         self._on_explain({})
@@ -236,7 +263,9 @@ class NumbersPanel(VBox):
 
     def _explain(self) -> None:
         res = self._result
-        i = self.explain_dropdown.value
+        if self._explain_dropdown is not None and self._explain_dropdown.value is not None:
+            self._explain_index = self._explain_dropdown.value
+        i = self._explain_index
         if res is None or i is None:
             return
         if not self.show_terms.value:
@@ -245,10 +274,11 @@ class NumbersPanel(VBox):
                     "price is computed, term by term.</div>")
             if self.formula_html.value != hint:
                 self.formula_html.value = hint
-            if self.explanation_html.value:
-                self.explanation_html.value = ""
+            if self._explanation_html is not None and self._explanation_html.value:
+                self._explanation_html.value = ""
             self.values["explanation"] = ""
             return
+        _ = self.explain_dropdown  # the position picker comes with the terms
         t = self.step
         p = res.account.positions[i]
         try:

@@ -208,7 +208,7 @@ class PositionsEditor(VBox, _Control):
                                          "symbol; edit it afterwards)",
                                          layout=shared_layout(width="130px", height="26px"),
                                          style=shared_style(Button))
-        self.rows_box = VBox([])
+        self.rows_box = VBox([], layout=shared_layout())
         top = HBox([self.heading, self.add_button],
                    layout=LeanLayout(align_items="center", justify_content="space-between",
                                  width="100%"))
