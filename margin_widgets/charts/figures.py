@@ -293,6 +293,9 @@ class ChartBase:
     box_layout : mapping, optional
         CSS of the chart's box (:attr:`widget`), shared with every chart asking the same;
         default: full width.
+    share_steps : ChartBase, optional
+        A chart of the same run whose step scale, step axis and cursor this one draws too
+        (one model each instead of one per chart).
     """
 
     role = "chart"
@@ -300,18 +303,26 @@ class ChartBase:
     def __init__(self, title: str, y_label: str, *, height: str = "220px",
                  min_width: str = "260px", y_format: str = ",.0f",
                  css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
-                 box_layout: Mapping[str, str] | None = None) -> None:
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         # charts of one run may share their step scale (every chart spans the same steps)
+        if share_steps is not None:
+            x_scale = share_steps.x_scale
         self.x_scale = x_scale or LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
         # the cursor's [0, 1] scale and the figure's own scales never change: one model each
         # for every chart
         self._cursor_scale = shared_model(LinearScale, min=0.0, max=1.0, allow_padding=False)
-        self.x_axis = Axis(scale=self.x_scale, label="step", num_ticks=5,
-                           tick_format=",d", label_offset="30px")
+        if share_steps is not None:
+            # the same step axis and cursor drawn in both figures: one model each, and a
+            # scrub moves every cursor with one message
+            self.x_axis = share_steps.x_axis
+        else:
+            self.x_axis = Axis(scale=self.x_scale, label="step", num_ticks=5,
+                               tick_format=",d", label_offset="30px")
         self.y_axis = Axis(scale=self.y_scale, side="left", label=y_label,
                            tick_format=y_format, label_offset="50px", num_ticks=5)
-        self.cursor_line = Lines(
+        self.cursor_line = share_steps.cursor_line if share_steps is not None else Lines(
             x=_wire([0.0, 0.0]), y=_wire([0.0, 1.0]),
             scales={"x": self.x_scale, "y": self._cursor_scale},
             colors=[CURSOR], stroke_width=1.0, opacities=[0.7], labels=["now"],
@@ -341,7 +352,8 @@ class ChartBase:
         self.widget = HBox([self.figure, self.legend, self.save_button],
                            layout=shared_layout(**(box_layout or {
                                "flex": "1 1 auto", "min_width": min_width, "width": "100%"}),
-                               flex_flow="row wrap", align_items="flex-start"))
+                               flex_flow="row wrap", align_items="flex-start",
+                               justify_content="flex-end"))
         self.widget.add_class(f"mw-{self.role}-chart")
 
     def _finish(self, marks: list[Mark]) -> None:
@@ -385,9 +397,10 @@ class PriceChart(ChartBase):
     role = "price"
 
     def __init__(self, *, height: str = "222px", title: str = "Price",
-                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "mark price", height=height, min_width="280px",
-                         css_classes=css_classes, x_scale=x_scale)
+                         css_classes=css_classes, x_scale=x_scale, share_steps=share_steps)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.symbol = ""
         self.title_prefix = "Price: "
@@ -509,9 +522,10 @@ class BalanceChart(ChartBase):
 
     def __init__(self, *, height: str = "176px", title: str = "Balances",
                  css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
-                 box_layout: Mapping[str, str] | None = None) -> None:
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "balance", height=height, css_classes=css_classes,
-                         x_scale=x_scale, box_layout=box_layout)
+                         x_scale=x_scale, share_steps=share_steps, box_layout=box_layout)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.wallet_lines = Lines(scales=sc, colors=[style.ENTRY], labels=["wallet balance"],
                                   display_legend=False, stroke_width=1.5, line_style="dashed")
@@ -579,9 +593,10 @@ class PnlChart(ChartBase):
 
     def __init__(self, *, height: str = "176px", title: str = "Unrealized PnL",
                  css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
-                 box_layout: Mapping[str, str] | None = None) -> None:
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "unrealized PnL", height=height, css_classes=css_classes,
-                         x_scale=x_scale, box_layout=box_layout)
+                         x_scale=x_scale, share_steps=share_steps, box_layout=box_layout)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.zero_line = Lines(scales=sc, x=_wire([0.0, 1.0]), y=_wire([0.0, 0.0]),
                                colors=["#bbbbbb"], stroke_width=1.0, labels=["zero"])
@@ -632,9 +647,10 @@ class MarginChart(ChartBase):
 
     def __init__(self, *, height: str = "176px", title: str = "Margin",
                  css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
-                 box_layout: Mapping[str, str] | None = None) -> None:
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "margin", height=height, css_classes=css_classes,
-                         x_scale=x_scale, box_layout=box_layout)
+                         x_scale=x_scale, share_steps=share_steps, box_layout=box_layout)
         self.figure.fig_margin = {**FIG_MARGIN, "right": 56}
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.ratio_scale = LinearScale(min=0.0, max=1.1, allow_padding=False)

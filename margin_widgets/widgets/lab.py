@@ -25,7 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from bqplot import LinearScale
 from ipywidgets import Checkbox, HBox, ToggleButtons, VBox
 from traitlets import link
 
@@ -133,14 +132,13 @@ class MarginLab(ScenarioDashboard):
         self.mode_toggle.observe(self._on_mode, names="value")
         self.positions_editor = PositionsEditor(on_edit=self.propose)
 
-        # the four charts span the same steps: one step scale for all of them
-        steps_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
-        self.price_chart = PriceChart(x_scale=steps_scale)
+        # the four charts span the same steps: one step scale, step axis and cursor for all
+        self.price_chart = PriceChart()
         # the three small charts share a line (and one box layout)
         small_box = {"flex": "1 1 270px", "min_width": "260px", "width": "auto"}
-        self.balance_chart = BalanceChart(x_scale=steps_scale, box_layout=small_box)
-        self.pnl_chart = PnlChart(x_scale=steps_scale, box_layout=small_box)
-        self.margin_chart = MarginChart(x_scale=steps_scale, box_layout=small_box)
+        self.balance_chart = BalanceChart(share_steps=self.price_chart, box_layout=small_box)
+        self.pnl_chart = PnlChart(share_steps=self.price_chart, box_layout=small_box)
+        self.margin_chart = MarginChart(share_steps=self.price_chart, box_layout=small_box)
         self.price_figure = self.price_chart.figure
         self.balance_figure = self.balance_chart.figure
         self.pnl_figure = self.pnl_chart.figure
