@@ -212,7 +212,7 @@ class PositionsEditor(VBox, _Control):
         top = HBox([self.heading, self.add_button],
                    layout=LeanLayout(align_items="center", justify_content="space-between",
                                  width="100%"))
-        super().__init__([top, self.rows_box], layout=LeanLayout(width="100%"))
+        super().__init__([top, self.rows_box], layout=shared_layout(width="100%"))
         self.add_class("mw-positions-editor")
         self._init_control(on_edit)
         self.add_button.on_click(lambda _b: self._emit(self._add_edit, "position added"))
