@@ -238,9 +238,15 @@ def _set_bounds(scale: LinearScale, lo: float, hi: float, axis: Axis | None = No
         with scale.hold_sync():
             scale.min, scale.max = float(lo), float(hi)
     if axis is not None:
+        # the ticks of the bounds the axis already shows are not computed again (every
+        # update of every chart sets its bounds; the lab's four charts share one step axis)
+        key = (float(lo), float(hi), n, integer)
+        if getattr(axis, "_mw_ticks_for", None) == key:
+            return
         ticks = nice_ticks(lo, hi, n, integer=integer)
         if not _same(axis.tick_values, ticks):
             axis.tick_values = ticks
+        axis._mw_ticks_for = key  # type: ignore[attr-defined]
 
 
 def save_png_button(figure: Figure, filename: str = "chart.png") -> Any:

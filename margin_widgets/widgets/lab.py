@@ -252,12 +252,14 @@ class MarginLab(ScenarioDashboard):
         if sym not in res.marks:
             sym = next(iter(res.marks))
         self.price_chart.update(self.price_view(), sym)
+        # what a visitor looks at first goes first: the price chart, the cursor and the
+        # numbers, then the three small charts (each message is drawn as it arrives)
+        self._scrub(self.step)
         small = self.small_view()
         modes = {p.mode for p in res.account.positions}
         self.balance_chart.update({modes.pop() if len(modes) == 1 else "": small})
         self.pnl_chart.update(small)
         self.margin_chart.update(small)
-        self._scrub(self.step)
 
     def _on_symbol(self, symbol: str) -> None:
         if self.result is None:
