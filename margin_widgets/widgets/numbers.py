@@ -55,14 +55,34 @@ def _desc(widget_cls: type) -> Any:
     return shared_style(widget_cls, description_width="initial")
 
 
+class PositionsTable:
+    """The position blocks of a :class:`NumbersPanel` read together.
+
+    ``value`` is their HTML joined (what one positions table showed before).
+    """
+
+    def __init__(self, htmls: list[HTML]) -> None:
+        self.htmls = htmls
+
+    @property
+    def value(self) -> str:
+        """The HTML of every position block, in position order."""
+        return "".join(w.value for w in self.htmls)
+
+
 class NumbersPanel(VBox):
     """Account and position numbers at one step, and the liquidation price explained.
 
     Attributes
     ----------
+    account_table : HTML
+        "At step 412 of 2,000" and the account's numbers (one message when they change).
     heading : HTML
-        "At step 412 of 2,000".
-    account_table, positions_table : HTML
+        The widget showing "At step 412 of 2,000" (:attr:`account_table`).
+    position_htmls : list of HTML
+        One per position: a change re-sends only the positions whose numbers changed.
+    positions_table : PositionsTable
+        Their HTML together (``value``), as one table before.
     explain_dropdown : Dropdown
         Which position's liquidation price to explain.
     show_terms : ToggleButton
@@ -79,9 +99,12 @@ class NumbersPanel(VBox):
         self.step = 0
         self._result: SimulationResult | None = None
         self._refreshing = False
-        self.heading = HTML("", style=shared_style(HTML), layout=shared_layout())
+        # the heading and the account change together (every scrub): one widget, one message
         self.account_table = HTML("", style=shared_style(HTML), layout=shared_layout())
-        self.positions_table = HTML("", style=shared_style(HTML), layout=shared_layout())
+        self.heading = self.account_table
+        # one widget per position: only a position whose numbers changed is sent again
+        self.position_htmls: list[HTML] = []
+        self.positions_table = PositionsTable(self.position_htmls)
         # the position picker and the terms are made when "show terms" is first pressed:
         # until then the panel only shows the hint (3 widget models fewer at start)
         self._explain_dropdown: Dropdown | None = None
@@ -96,8 +119,7 @@ class NumbersPanel(VBox):
         self.explain_row = HBox([self.show_terms], layout=LeanLayout(flex_flow="row wrap",
                                                                      align_items="center"))
         super().__init__(
-            [self.heading, self.account_table, self.positions_table, self.explain_row,
-             self.formula_html],
+            [self.account_table, self.explain_row, self.formula_html],
             layout=LeanLayout(width="100%", min_width="300px", padding="0 4px"))
         self.add_class("mw-numbers")
         if mode:
@@ -152,8 +174,6 @@ class NumbersPanel(VBox):
         mode_tag = f" — {self.mode}" if self.mode else ""
         heading = (f"<div class='mw-section'>{esc(self.title)} {t:,} of "
                    f"{T - 1:,}{esc(mode_tag)}</div>")
-        if self.heading.value != heading:
-            self.heading.value = heading
         v: dict[str, str] = {}
         v["wallet balance"] = style.fmt_money(result.wallet_balance[t], cur)
         v["equity"] = style.fmt_money(result.equity[t], cur)
@@ -183,13 +203,14 @@ class NumbersPanel(VBox):
                         f"</td><td class='mw-v'>{esc(v['margin ratio, equity ÷ MM'])}"
                         "</td></tr>")
         rows.append(_row("Available balance", v["available balance"]))
-        table = f"<table>{''.join(rows)}</table>"
+        table = f"{heading}<table>{''.join(rows)}</table>"
         if self.account_table.value != table:
             self.account_table.value = table
 
         liq_at = np.asarray(result.liquidated_at)
-        prow = []
+        blocks = []
         for i, p in enumerate(acct.positions):
+            prow = []
             n = i + 1
             k = int(liq_at[i])
             closed = 0 <= k < t
@@ -222,10 +243,8 @@ class NumbersPanel(VBox):
                 prow.append(
                     f"<tr><td class='mw-sub'>{_label(label, definition(term))}</td>"
                     f"<td class='mw-v {css}'>{esc(v[f'{key} #{n}'])}</td></tr>")
-        head = ""
-        ptable = f"<table>{head}{''.join(prow)}</table>"
-        if self.positions_table.value != ptable:
-            self.positions_table.value = ptable
+            blocks.append(f"<table>{''.join(prow)}</table>")
+        self._show_positions(blocks)
         self.values = v
         opts = [(f"#{i + 1} {p.symbol} {p.side}", i) for i, p in enumerate(acct.positions)]
         keep = self._explain_index
@@ -242,6 +261,22 @@ class NumbersPanel(VBox):
             finally:
                 self._refreshing = False
         self._on_explain({})
+
+    def _show_positions(self, blocks: list[str]) -> None:
+        """One HTML per position block; only the blocks whose text changed are sent."""
+        htmls = self.position_htmls
+        if len(htmls) != len(blocks):
+            while len(htmls) > len(blocks):
+                htmls.pop().close()
+            while len(htmls) < len(blocks):
+                htmls.append(HTML("", style=shared_style(HTML), layout=shared_layout()))
+            tail = [self.explain_row, self.formula_html]
+            if self._explanation_html is not None:
+                tail.append(self._explanation_html)
+            self.children = (self.account_table, *htmls, *tail)
+        for w, block in zip(htmls, blocks, strict=True):
+            if w.value != block:
+                w.value = block
 
     @staticmethod
     def _attribution_html(res: SimulationResult, i: int, t: int, cur: str, dec: int) -> str:
