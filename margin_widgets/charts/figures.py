@@ -246,7 +246,7 @@ def _set_bounds(scale: LinearScale, lo: float, hi: float, axis: Axis | None = No
         ticks = nice_ticks(lo, hi, n, integer=integer)
         if not _same(axis.tick_values, ticks):
             axis.tick_values = ticks
-        axis._mw_ticks_for = key  # type: ignore[attr-defined]
+        axis._mw_ticks_for = key
 
 
 def save_png_button(figure: Figure, filename: str = "chart.png") -> Any:
@@ -305,6 +305,9 @@ class ChartBase:
     """
 
     role = "chart"
+    x_scale: LinearScale
+    x_axis: Axis
+    cursor_line: Lines
 
     def __init__(self, title: str, y_label: str, *, height: str = "220px",
                  min_width: str = "260px", y_format: str = ",.0f",

@@ -147,7 +147,8 @@ class NumbersPanel(VBox):
         if self._explanation_html is None:
             self._explanation_html = HTML("", style=shared_style(HTML),
                                           layout=shared_layout())
-            self.children = (*self.children, self._explanation_html)
+            kids: tuple[Any, ...] = tuple(self.children)  # type: ignore[has-type]
+            self.children = (*kids, self._explanation_html)
         return self._explanation_html
 
     # -- updating ---------------------------------------------------------------------------

@@ -138,7 +138,7 @@ class PositionRow(HBox):
             add.on_click(lambda _b: self._transfer_clicked(False))
             remove.on_click(lambda _b: self._transfer_clicked(True))
             self._transfer = (amount, add, remove)
-            kids = list(self.children)
+            kids: list[Any] = list(self.children)  # type: ignore[has-type]
             if self.transfer_button in kids:
                 at = kids.index(self.transfer_button)
                 kids[at:at + 1] = [amount, add, remove]
