@@ -191,6 +191,15 @@ def wait_server_idle(server: ServerProcess, kernels_at_least: int, timeout: floa
     raise TimeoutError(f"voila did not become idle within {timeout:.0f} s")
 
 
+def preheated_kernels(apps: Path) -> int:
+    """Kernels voila keeps preheated for ``apps`` (``kernel_pools_config`` in voila.json)."""
+    conf = json.loads((REPO / "voila.json").read_text()).get("VoilaKernelManager", {})
+    pools = conf.get("kernel_pools_config", {})
+    default = int(pools.get("default", {}).get("pool_size", 1))
+    return sum(int(pools.get(nb.name, {}).get("pool_size", default))
+               for nb in apps.glob("*.ipynb"))
+
+
 def load_once(page: Page, url: str, line_sel: str = MARK_LINE) -> dict[str, float]:
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
@@ -256,6 +265,7 @@ def main() -> None:
             extra = ([f"--VoilaKernelManager.fill_delay={args.fill_delay}"]
                      if args.fill_delay is not None else [])
             server = start_voila(REPO / "voila_apps", work / "voila", extra_args=extra)
+            preheated = preheated_kernels(REPO / "voila_apps")
             server_start_s = time.perf_counter() - t_start
             try:
                 url = f"{server.url}voila/render/margin_lab.ipynb"
@@ -267,8 +277,8 @@ def main() -> None:
                 waited: list[float] = []
                 page = None
                 for i in range(args.loads):
-                    # the preheated kernels of the six apps + those already used + 1 refill
-                    waited.append(round(wait_server_idle(server, 6 + i + 1), 1))
+                    # the preheated kernels (voila.json's pools) + those already used + 1 refill
+                    waited.append(round(wait_server_idle(server, preheated + i + 1), 1))
                     if page is not None:
                         page.close()
                     page = context.new_page()
@@ -294,7 +304,7 @@ def main() -> None:
                 context = browser.new_context(viewport=VIEWPORT)
                 page = context.new_page()
                 turl = f"{server.url}voila/render/trivial.ipynb"
-                wait_server_idle(server, 1)
+                wait_server_idle(server, preheated_kernels(trivial_dir))
                 trivial_load = load_once(page, turl, TRIVIAL_LINE)
                 trivial = measure_updates(page, TRIVIAL_HANDLE, TRIVIAL_LINE, "ArrowRight",
                                           args.changes, numbers_sel=None)

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 from bqplot import Axis, Figure, LinearScale, Lines, Mark, Scatter, Tooltip
-from ipywidgets import HTML, HBox, VBox
+from ipywidgets import HTML, HBox
 
 from . import style
-from .shared import LeanLayout, shared_layout, shared_model, shared_style
+from .shared import shared_layout, shared_model, shared_style
 from .views import ResultView
 
 __all__ = [
@@ -292,9 +292,15 @@ def _set_bounds(scale: LinearScale, lo: float, hi: float, axis: Axis | None = No
         with scale.hold_sync():
             scale.min, scale.max = float(lo), float(hi)
     if axis is not None:
+        # the ticks of the bounds the axis already shows are not computed again (every
+        # update of every chart sets its bounds; the lab's four charts share one step axis)
+        key = (float(lo), float(hi), n, integer)
+        if getattr(axis, "_mw_ticks_for", None) == key:
+            return
         ticks = nice_ticks(lo, hi, n, integer=integer)
         if not _same(axis.tick_values, ticks):
             axis.tick_values = ticks
+        axis._mw_ticks_for = key
 
 
 def save_png_button(figure: Figure, filename: str = "chart.png") -> Any:
@@ -344,24 +350,42 @@ class ChartBase:
         Value axis label (with its unit).
     height : str
         CSS height of the figure.
+    box_layout : mapping, optional
+        CSS of the chart's box (:attr:`widget`), shared with every chart asking the same;
+        default: full width.
+    share_steps : ChartBase, optional
+        A chart of the same run whose step scale, step axis and cursor this one draws too
+        (one model each instead of one per chart).
     """
 
     role = "chart"
+    x_scale: LinearScale
+    x_axis: Axis
+    cursor_line: Lines
 
     def __init__(self, title: str, y_label: str, *, height: str = "220px",
                  min_width: str = "260px", y_format: str = ",.0f",
-                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         # charts of one run may share their step scale (every chart spans the same steps)
+        if share_steps is not None:
+            x_scale = share_steps.x_scale
         self.x_scale = x_scale or LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y_scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
         # the cursor's [0, 1] scale and the figure's own scales never change: one model each
         # for every chart
         self._cursor_scale = shared_model(LinearScale, min=0.0, max=1.0, allow_padding=False)
-        self.x_axis = Axis(scale=self.x_scale, label="step", num_ticks=5,
-                           tick_format=",d", label_offset="30px")
+        if share_steps is not None:
+            # the same step axis and cursor drawn in both figures: one model each, and a
+            # scrub moves every cursor with one message
+            self.x_axis = share_steps.x_axis
+        else:
+            self.x_axis = Axis(scale=self.x_scale, label="step", num_ticks=5,
+                               tick_format=",d", label_offset="30px")
         self.y_axis = Axis(scale=self.y_scale, side="left", label=y_label,
                            tick_format=y_format, label_offset="50px", num_ticks=5)
-        self.cursor_line = Lines(
+        self.cursor_line = share_steps.cursor_line if share_steps is not None else Lines(
             x=_wire([0.0, 0.0]), y=_wire([0.0, 1.0]),
             scales={"x": self.x_scale, "y": self._cursor_scale},
             colors=[CURSOR], stroke_width=1.0, opacities=[0.7], labels=["now"],
@@ -385,12 +409,14 @@ class ChartBase:
                            style=shared_style(HTML))
         self.legend.add_class(f"mw-{self.role}-legend")
         self.save_button = save_png_button(self.figure, f"{self.role}.png")
-        self.widget = VBox([self.figure,
-                            HBox([self.legend, self.save_button],
-                                 layout=shared_layout(width="100%", align_items="flex-start",
-                                               flex_flow="row wrap",
-                                               justify_content="flex-end"))],
-                           layout=LeanLayout(flex="1 1 auto", min_width=min_width, width="100%"))
+        # one wrapping row: the figure fills the first line (width 100 %), the legend and the
+        # Save PNG button share the second; a nested box for that line was one more model per
+        # chart. A box layout nobody changes later is shared (``box_layout``).
+        self.widget = HBox([self.figure, self.legend, self.save_button],
+                           layout=shared_layout(**(box_layout or {
+                               "flex": "1 1 auto", "min_width": min_width, "width": "100%"}),
+                               flex_flow="row wrap", align_items="flex-start",
+                               justify_content="flex-end"))
         self.widget.add_class(f"mw-{self.role}-chart")
 
     def _finish(self, marks: list[Mark]) -> None:
@@ -434,9 +460,10 @@ class PriceChart(ChartBase):
     role = "price"
 
     def __init__(self, *, height: str = "222px", title: str = "Price",
-                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "mark price", height=height, min_width="280px",
-                         css_classes=css_classes, x_scale=x_scale)
+                         css_classes=css_classes, x_scale=x_scale, share_steps=share_steps)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.symbol = ""
         self.title_prefix = "Price: "
@@ -457,14 +484,16 @@ class PriceChart(ChartBase):
                                       labels=["bankruptcy"], display_legend=False,
                                       stroke_width=BANKRUPTCY_WIDTH,
                                       line_style=style.BANKRUPTCY_LINE_STYLE)
-        self.liquidation_tooltip = Tooltip(fields=["name"], show_labels=False)
+        self.liquidation_tooltip = Tooltip(fields=["name"], show_labels=False,
+                                             layout=shared_layout())
         self.liquidation_markers = Scatter(
             scales=sc, marker="cross", colors=[style.LIQUIDATION], stroke="white",
             default_size=120, names_unique=False, display_names=False,
             labels=["liquidation"], display_legend=False,
             tooltip=self.liquidation_tooltip, interactions={"hover": "tooltip"},
         )
-        self.transfer_tooltip = Tooltip(fields=["name"], show_labels=False)
+        self.transfer_tooltip = Tooltip(fields=["name"], show_labels=False,
+                                             layout=shared_layout())
         self.transfer_markers = Scatter(
             scales=sc, marker="diamond", colors=[style.WALLET], default_size=60,
             names_unique=False, display_names=False, labels=["margin transfer"],
@@ -558,9 +587,11 @@ class BalanceChart(ChartBase):
     role = "balance"
 
     def __init__(self, *, height: str = "176px", title: str = "Balances",
-                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "balance", height=height, css_classes=css_classes,
-                         x_scale=x_scale)
+                         x_scale=x_scale, share_steps=share_steps, box_layout=box_layout)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.wallet_lines = Lines(scales=sc, colors=[style.ENTRY], labels=["wallet balance"],
                                   display_legend=False, stroke_width=1.5, line_style="dashed")
@@ -627,9 +658,11 @@ class PnlChart(ChartBase):
     role = "pnl"
 
     def __init__(self, *, height: str = "176px", title: str = "Unrealized PnL",
-                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "unrealized PnL", height=height, css_classes=css_classes,
-                         x_scale=x_scale)
+                         x_scale=x_scale, share_steps=share_steps, box_layout=box_layout)
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.zero_line = Lines(scales=sc, x=_wire([0.0, 1.0]), y=_wire([0.0, 0.0]),
                                colors=["#bbbbbb"], stroke_width=1.0, labels=["zero"])
@@ -679,9 +712,11 @@ class MarginChart(ChartBase):
     role = "margin"
 
     def __init__(self, *, height: str = "176px", title: str = "Margin",
-                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None) -> None:
+                 css_classes: Iterable[str] = (), x_scale: LinearScale | None = None,
+                 box_layout: Mapping[str, str] | None = None,
+                 share_steps: ChartBase | None = None) -> None:
         super().__init__(title, "margin", height=height, css_classes=css_classes,
-                         x_scale=x_scale)
+                         x_scale=x_scale, share_steps=share_steps, box_layout=box_layout)
         self.figure.fig_margin = {**FIG_MARGIN, "right": 56}
         sc = {"x": self.x_scale, "y": self.y_scale}
         self.ratio_scale = LinearScale(min=0.0, max=1.1, allow_padding=False)

@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from ipywidgets import HTML, HBox, Layout, VBox
+from ipywidgets import HTML, HBox, VBox
 from traitlets import link
 
 from ..charts import style
 from ..charts.figures import BalanceChart, MarginChart, PriceChart, share_y
+from ..charts.shared import LeanLayout, shared_layout
 from ..charts.views import result_view
 from ..core import simulation as _simulation
 from ..core.errors import MarginInputError
@@ -142,7 +143,7 @@ class CrossVsIsolated(ScenarioDashboard):
     def __init__(self, scenario: Scenario | None = None) -> None:
         scenario = PRESETS["winner_and_loser"] if scenario is None else scenario
         super().__init__(scenario, title="Cross vs Isolated", css_class="mw-cross-vs-isolated",
-                         layout=Layout(width="100%", max_width="1280px"))
+                         layout=LeanLayout(width="100%", max_width="1280px"))
         self.summary: list[str] = []
         self.account_controls = AccountControls(on_edit=self.propose)
         self.wallet_input = self.account_controls.wallet_input
@@ -150,13 +151,19 @@ class CrossVsIsolated(ScenarioDashboard):
         self.scenario_picker = ScenarioPicker(on_load=self.set_scenario)
         self.positions_editor = PositionsEditor(on_edit=self.propose, show_modes=False)
         charts: dict[str, dict[str, Any]] = {}
+        # both runs span the same steps: every chart draws the first one's step scale, step
+        # axis and cursor (one model each, and one cursor message per scrub)
+        steps_of: PriceChart | None = None
         for mode in MODES:
             css = [f"mw-{mode}"]
             head = "All cross" if mode == "cross" else "All isolated"
+            price = PriceChart(title=head, height="220px", css_classes=css,
+                               share_steps=steps_of)
+            steps_of = steps_of or price
             charts[mode] = {
-                "price": PriceChart(title=head, height="220px", css_classes=css),
+                "price": price,
                 "margin": MarginChart(title=f"Margin, {mode}", height="200px",
-                                      css_classes=css),
+                                      css_classes=css, share_steps=steps_of),
                 "numbers": NumbersPanel(title="At step", mode=mode),
             }
             charts[mode]["price"].title_prefix = f"{head}: "
@@ -170,7 +177,8 @@ class CrossVsIsolated(ScenarioDashboard):
         self.isolated_price_figure = self.isolated_price_chart.figure
         self.cross_margin_figure = self.cross_margin_chart.figure
         self.isolated_margin_figure = self.isolated_margin_chart.figure
-        self.balance_chart = BalanceChart(title="Balances, cross vs isolated", height="220px")
+        self.balance_chart = BalanceChart(title="Balances, cross vs isolated", height="220px",
+                                          share_steps=steps_of)
         self.balance_figure = self.balance_chart.figure
         self.charts = [self.cross_price_chart, self.isolated_price_chart,
                        self.cross_margin_chart, self.isolated_margin_chart, self.balance_chart]
@@ -183,7 +191,7 @@ class CrossVsIsolated(ScenarioDashboard):
         self.time_slider = self.time_scrubber.slider
         # the slider shows the step trait (an analyst may link two dashboards' steps)
         self.step_link = link((self.time_slider, "value"), (self, "step"))
-        self.summary_html = HTML("", layout=Layout(width="100%"))
+        self.summary_html = HTML("", layout=shared_layout(width="100%"))
         self.summary_html.add_class("mw-compare-summary")
         self.verdict: Verdict | None = None
         self._verdict_for: tuple[Any, Verdict] | None = None
@@ -193,17 +201,18 @@ class CrossVsIsolated(ScenarioDashboard):
             for mode in MODES:
                 c = charts[mode][role]
                 w = c.widget if role != "numbers" else c
-                box = VBox([w], layout=Layout(flex=flex, min_width="300px", width="auto",
-                                              padding="0 4px"))
+                box = VBox([w], layout=shared_layout(flex=flex, min_width="300px", width="auto",
+                                                     padding="0 4px"))
                 box.add_class(f"mw-{mode}-column")
                 boxes.append(box)
-            row = HBox(boxes, layout=Layout(flex_flow="row wrap", width="100%",
-                                            align_items="flex-start"))
+            row = HBox(boxes, layout=shared_layout(flex_flow="row wrap", width="100%",
+                                                   align_items="flex-start"))
             row.add_class(f"mw-compare-{role}-row")
             return row
 
         header = HBox([self.title_html, self.scenario_picker],
-                      layout=Layout(flex_flow="row wrap", align_items="center", width="100%"))
+                      layout=LeanLayout(flex_flow="row wrap", align_items="center",
+                                        width="100%"))
         self.children = (self.css, header, self.account_controls, self.error_box,
                          pair("price"), self.time_scrubber, self.summary_html,
                          self.positions_editor, self.path_editor, pair("margin"),

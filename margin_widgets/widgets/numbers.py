@@ -55,14 +55,34 @@ def _desc(widget_cls: type) -> Any:
     return shared_style(widget_cls, description_width="initial")
 
 
+class PositionsTable:
+    """The position blocks of a :class:`NumbersPanel` read together.
+
+    ``value`` is their HTML joined (what one positions table showed before).
+    """
+
+    def __init__(self, htmls: list[HTML]) -> None:
+        self.htmls = htmls
+
+    @property
+    def value(self) -> str:
+        """The HTML of every position block, in position order."""
+        return "".join(w.value for w in self.htmls)
+
+
 class NumbersPanel(VBox):
     """Account and position numbers at one step, and the liquidation price explained.
 
     Attributes
     ----------
+    account_table : HTML
+        "At step 412 of 2,000" and the account's numbers (one message when they change).
     heading : HTML
-        "At step 412 of 2,000".
-    account_table, positions_table : HTML
+        The widget showing "At step 412 of 2,000" (:attr:`account_table`).
+    position_htmls : list of HTML
+        One per position: a change re-sends only the positions whose numbers changed.
+    positions_table : PositionsTable
+        Their HTML together (``value``), as one table before.
     explain_dropdown : Dropdown
         Which position's liquidation price to explain.
     show_terms : ToggleButton
@@ -79,30 +99,57 @@ class NumbersPanel(VBox):
         self.step = 0
         self._result: SimulationResult | None = None
         self._refreshing = False
-        self.heading = HTML("", style=shared_style(HTML), layout=shared_layout())
+        # the heading and the account change together (every scrub): one widget, one message
         self.account_table = HTML("", style=shared_style(HTML), layout=shared_layout())
-        self.positions_table = HTML("", style=shared_style(HTML), layout=shared_layout())
-        self.explain_dropdown = Dropdown(
-            options=[], description="Explain", style=_desc(Dropdown),
-            tooltip="Which position's liquidation price to explain, term by term",
-            layout=shared_layout(width="auto", max_width="260px"))
+        self.heading = self.account_table
+        # one widget per position: only a position whose numbers changed is sent again
+        self.position_htmls: list[HTML] = []
+        self.positions_table = PositionsTable(self.position_htmls)
+        # the position picker and the terms are made when "show terms" is first pressed:
+        # until then the panel only shows the hint (3 widget models fewer at start)
+        self._explain_dropdown: Dropdown | None = None
+        self._explanation_html: HTML | None = None
+        self._options: list[tuple[str, int]] = []
+        self._explain_index: int | None = None
         self.show_terms = ToggleButton(
             value=False, description="show terms", icon="info",
             tooltip="Show every term of the liquidation-price formula with its value",
             layout=shared_layout(width="120px"), style=shared_style(ToggleButton))
         self.formula_html = HTML("", style=shared_style(HTML), layout=shared_layout())
-        self.explanation_html = HTML("", style=shared_style(HTML), layout=shared_layout())
+        self.explain_row = HBox([self.show_terms], layout=LeanLayout(flex_flow="row wrap",
+                                                                     align_items="center"))
         super().__init__(
-            [self.heading, self.account_table, self.positions_table,
-             HBox([self.explain_dropdown, self.show_terms],
-                  layout=LeanLayout(flex_flow="row wrap", align_items="center")),
-             self.formula_html, self.explanation_html],
+            [self.account_table, self.explain_row, self.formula_html],
             layout=LeanLayout(width="100%", min_width="300px", padding="0 4px"))
         self.add_class("mw-numbers")
         if mode:
             self.add_class(f"mw-{mode}")
-        self.explain_dropdown.observe(self._on_explain, names="value")
         self.show_terms.observe(self._on_explain, names="value")
+
+    @property
+    def explain_dropdown(self) -> Dropdown:
+        """Which position's liquidation price to explain (made when first needed)."""
+        if self._explain_dropdown is None:
+            dd = Dropdown(
+                options=self._options, description="Explain", style=_desc(Dropdown),
+                tooltip="Which position's liquidation price to explain, term by term",
+                layout=shared_layout(width="auto", max_width="260px"))
+            if self._explain_index is not None and self._options:
+                dd.value = self._explain_index
+            dd.observe(self._on_explain, names="value")
+            self._explain_dropdown = dd
+            self.explain_row.children = (dd, *self.explain_row.children)
+        return self._explain_dropdown
+
+    @property
+    def explanation_html(self) -> HTML:
+        """The explanation's terms, brackets and notes (made when first shown)."""
+        if self._explanation_html is None:
+            self._explanation_html = HTML("", style=shared_style(HTML),
+                                          layout=shared_layout())
+            kids: tuple[Any, ...] = tuple(self.children)  # type: ignore[has-type]
+            self.children = (*kids, self._explanation_html)
+        return self._explanation_html
 
     # -- updating ---------------------------------------------------------------------------
     def _on_explain(self, _change: dict[str, Any]) -> None:
@@ -128,8 +175,6 @@ class NumbersPanel(VBox):
         mode_tag = f" — {self.mode}" if self.mode else ""
         heading = (f"<div class='mw-section'>{esc(self.title)} {t:,} of "
                    f"{T - 1:,}{esc(mode_tag)}</div>")
-        if self.heading.value != heading:
-            self.heading.value = heading
         v: dict[str, str] = {}
         v["wallet balance"] = style.fmt_money(result.wallet_balance[t], cur)
         v["equity"] = style.fmt_money(result.equity[t], cur)
@@ -159,13 +204,14 @@ class NumbersPanel(VBox):
                         f"</td><td class='mw-v'>{esc(v['margin ratio, equity ÷ MM'])}"
                         "</td></tr>")
         rows.append(_row("Available balance", v["available balance"]))
-        table = f"<table>{''.join(rows)}</table>"
+        table = f"{heading}<table>{''.join(rows)}</table>"
         if self.account_table.value != table:
             self.account_table.value = table
 
         liq_at = np.asarray(result.liquidated_at)
-        prow = []
+        blocks = []
         for i, p in enumerate(acct.positions):
+            prow = []
             n = i + 1
             k = int(liq_at[i])
             closed = 0 <= k < t
@@ -198,23 +244,40 @@ class NumbersPanel(VBox):
                 prow.append(
                     f"<tr><td class='mw-sub'>{_label(label, definition(term))}</td>"
                     f"<td class='mw-v {css}'>{esc(v[f'{key} #{n}'])}</td></tr>")
-        head = ""
-        ptable = f"<table>{head}{''.join(prow)}</table>"
-        if self.positions_table.value != ptable:
-            self.positions_table.value = ptable
+            blocks.append(f"<table>{''.join(prow)}</table>")
+        self._show_positions(blocks)
         self.values = v
         opts = [(f"#{i + 1} {p.symbol} {p.side}", i) for i, p in enumerate(acct.positions)]
-        if list(self.explain_dropdown.options) != opts:
-            keep = self.explain_dropdown.value
+        keep = self._explain_index
+        want = keep if keep in [o[1] for o in opts] else (opts[0][1] if opts else None)
+        self._options, self._explain_index = opts, want
+        dd = self._explain_dropdown
+        if dd is not None and (list(dd.options) != opts or dd.value != want):
             self._refreshing = True
             try:
-                self.explain_dropdown.options = opts
-                want = keep if keep in [o[1] for o in opts] else (opts[0][1] if opts else None)
-                if self.explain_dropdown.value != want:
-                    self.explain_dropdown.value = want
+                if list(dd.options) != opts:
+                    dd.options = opts
+                if dd.value != want:
+                    dd.value = want
             finally:
                 self._refreshing = False
         self._on_explain({})
+
+    def _show_positions(self, blocks: list[str]) -> None:
+        """One HTML per position block; only the blocks whose text changed are sent."""
+        htmls = self.position_htmls
+        if len(htmls) != len(blocks):
+            while len(htmls) > len(blocks):
+                htmls.pop().close()
+            while len(htmls) < len(blocks):
+                htmls.append(HTML("", style=shared_style(HTML), layout=shared_layout()))
+            tail = [self.explain_row, self.formula_html]
+            if self._explanation_html is not None:
+                tail.append(self._explanation_html)
+            self.children = (self.account_table, *htmls, *tail)
+        for w, block in zip(htmls, blocks, strict=True):
+            if w.value != block:
+                w.value = block
 
     @staticmethod
     def _attribution_html(res: SimulationResult, i: int, t: int, cur: str, dec: int) -> str:
@@ -236,7 +299,9 @@ class NumbersPanel(VBox):
 
     def _explain(self) -> None:
         res = self._result
-        i = self.explain_dropdown.value
+        if self._explain_dropdown is not None and self._explain_dropdown.value is not None:
+            self._explain_index = self._explain_dropdown.value
+        i = self._explain_index
         if res is None or i is None:
             return
         if not self.show_terms.value:
@@ -245,10 +310,11 @@ class NumbersPanel(VBox):
                     "price is computed, term by term.</div>")
             if self.formula_html.value != hint:
                 self.formula_html.value = hint
-            if self.explanation_html.value:
-                self.explanation_html.value = ""
+            if self._explanation_html is not None and self._explanation_html.value:
+                self._explanation_html.value = ""
             self.values["explanation"] = ""
             return
+        _ = self.explain_dropdown  # the position picker comes with the terms
         t = self.step
         p = res.account.positions[i]
         try:

@@ -187,8 +187,10 @@ def test_a_margin_lab_opens_with_at_most_half_the_state_bytes(recorder):
     assert 0 < state <= STATE_BYTES_BEFORE // 2
 
 
-# The model count (210 of the 364 before, target 182) is printed by
-# benchmarks/bench_interaction.py; the target is not met, so no test claims it.
+def test_a_margin_lab_opens_at_most_half_the_widget_models_of_the_issue(recorder):
+    # issue 8: 364 models when it was filed; rarely used controls are made on first use
+    models, _state = _open_default_lab(recorder)
+    assert 0 < models <= MODELS_TODAY // 2
 
 
 def test_rarely_used_controls_are_made_when_first_needed(lab):
@@ -201,3 +203,19 @@ def test_rarely_used_controls_are_made_when_first_needed(lab):
     assert editor.seed_input.layout.display is None
     assert np.isfinite(editor.param_inputs["start"].value)
     assert editor.param_inputs["start"] in editor.params_box.children
+
+
+def test_the_transfer_controls_are_made_when_the_row_asks_for_them(lab):
+    row = lab.position_rows[0]
+    assert not row.transfer_open and row.transfer_button in row.children
+    row.transfer_button.click()
+    assert row.transfer_open and row.transfer_button not in row.children
+    assert {row.margin_amount_input, row.add_margin_button,
+            row.remove_margin_button} <= set(row.children)
+    # they move margin as before: 250 more isolated margin from the scrubbed step on
+    lab.time_slider.value = 10
+    before = float(lab.result.isolated_margin[0, 20])
+    row.margin_amount_input.value = 250.0
+    row.add_margin_button.click()
+    assert lab.error_message == ""
+    assert float(lab.result.isolated_margin[0, 20]) == pytest.approx(before + 250.0)

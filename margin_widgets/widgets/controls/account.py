@@ -55,7 +55,7 @@ class AccountControls(HBox, _Control):
             value=0, min=0, max=MAX_STEPS, description="every",
             tooltip="Steps between two funding payments (0 = no funding)",
                 style=_desc(BoundedIntText), layout=shared_layout(width="120px"))
-        self.funding_unit = HTML("steps", layout=shared_layout(width="40px"),
+        self.funding_unit = HTML("steps", layout=shared_layout(width="44px"),
                                  style=shared_style(HTML))
         self.funding_unit.add_class("mw-unit")
         super().__init__(

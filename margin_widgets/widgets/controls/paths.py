@@ -194,7 +194,7 @@ class PathEditor(VBox, _Control):
         children: list[Any] = [row, self.params_box]
         if self.figure is not None:
             children.append(self.figure)
-        super().__init__(children, layout=LeanLayout(width="100%"))
+        super().__init__(children, layout=shared_layout(width="100%"))
         self.add_class("mw-path-editor")
         self._init_control(on_edit)
         self._points: list[list[float]] = []

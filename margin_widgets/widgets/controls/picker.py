@@ -37,7 +37,7 @@ class ScenarioPicker(HBox):
         # the dashboard may place it on its own full-width line
         self.description_html = HTML(
             "", layout=LeanLayout(flex="1 1 300px") if show_description
-            else LeanLayout(width="100%"), style=shared_style(HTML))
+            else shared_layout(width="100%"), style=shared_style(HTML))
         self.description_html.add_class("mw-caption")
         children = [self.dropdown] + ([self.description_html] if show_description else [])
         super().__init__(children, layout=LeanLayout(flex_flow="row wrap", align_items="center",

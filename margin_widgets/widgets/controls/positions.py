@@ -44,8 +44,10 @@ class PositionRow(HBox):
         Its maximum is the venue's bracket maximum for the position's size.
     mode_toggle : ToggleButtons
     isolated_margin_input : FloatText
+    transfer_button : Button
+        "±": shows the transfer controls (made on first use, then it goes).
     margin_amount_input : FloatText
-        The amount the +/- buttons move.
+        The amount the +/- buttons move (made on first use, as the two buttons).
     add_margin_button, remove_margin_button, remove_button : Button
     """
 
@@ -91,41 +93,95 @@ class PositionRow(HBox):
             tooltip=f"Isolated margin of position #{n} at the start: "
                     + definition("isolated margin"), style=_desc(FloatText),
                     layout=shared_layout(width="135px"))
-        self.margin_amount_input = FloatText(
-            value=100.0, step=10.0, description="move",
-            tooltip="Amount the + and − buttons move between the cross wallet and this "
-                    "position, at the scrubbed step", style=_desc(FloatText),
-                    layout=shared_layout(width="105px"))
-        self.add_margin_button = Button(
-            description="+", tooltip=f"Add the amount to position #{n}'s isolated margin at "
-                                     "the scrubbed step", layout=shared_layout(width="30px"),
-                                     style=shared_style(Button))
-        self.remove_margin_button = Button(
-            description="−", tooltip=f"Take the amount out of position #{n}'s isolated margin "
-                                     "at the scrubbed step", layout=shared_layout(width="30px"),
-                                     style=shared_style(Button))
+        # the transfer controls (amount, + and −) are made when first used: most visitors
+        # never move margin, and they were 4 widget models per row (with their box)
+        self.on_transfer: Callable[[bool], None] | None = None
+        self._transfer: tuple[FloatText, Button, Button] | None = None
+        self.transfer_button = Button(
+            description="±", tooltip=f"Move margin between the cross wallet and position "
+                                     f"#{n} at the scrubbed step (shows the amount and the "
+                                     "+ and − buttons)",
+            layout=shared_layout(width="30px"), style=shared_style(Button))
+        self.transfer_button.on_click(lambda _b: self.open_transfer())
         self.remove_button = Button(
             description="✕", tooltip=f"Close (remove) position #{n}",
             layout=shared_layout(width="36px"), style=shared_style(Button))
-        self.margin_box = HBox([self.isolated_margin_input, self.margin_amount_input,
-                                self.add_margin_button, self.remove_margin_button],
-                               layout=shared_layout(align_items="center"))
         children = [self.number, self.symbol_input, self.side_toggle, self.quantity_input,
                     self.entry_input, self.leverage_slider]
         if show_modes:
-            children += [self.mode_toggle, self.margin_box]
+            children += [self.mode_toggle, self.isolated_margin_input, self.transfer_button]
         children.append(self.remove_button)
         super().__init__(children, layout=shared_layout(flex_flow="row wrap",
                                                         align_items="center", width="100%"))
         self.add_class("mw-position-row")
 
+    def open_transfer(self) -> tuple[FloatText, Button, Button]:
+        """Make the transfer controls (once) and show them in place of the ± button."""
+        if self._transfer is None:
+            n = self.index + 1
+            amount = FloatText(
+                value=100.0, step=10.0, description="move",
+                tooltip="Amount the + and − buttons move between the cross wallet and this "
+                        "position, at the scrubbed step", style=_desc(FloatText),
+                layout=shared_layout(width="105px"))
+            add = Button(
+                description="+", tooltip=f"Add the amount to position #{n}'s isolated margin "
+                                         "at the scrubbed step",
+                layout=shared_layout(width="30px"), style=shared_style(Button))
+            remove = Button(
+                description="−", tooltip=f"Take the amount out of position #{n}'s isolated "
+                                         "margin at the scrubbed step",
+                layout=shared_layout(width="30px"), style=shared_style(Button))
+            disabled = bool(self.transfer_button.disabled)
+            for w in (amount, add, remove):
+                w.disabled = disabled
+            add.on_click(lambda _b: self._transfer_clicked(False))
+            remove.on_click(lambda _b: self._transfer_clicked(True))
+            self._transfer = (amount, add, remove)
+            kids: list[Any] = list(self.children)  # type: ignore[has-type]
+            if self.transfer_button in kids:
+                at = kids.index(self.transfer_button)
+                kids[at:at + 1] = [amount, add, remove]
+                self.children = tuple(kids)
+            self.transfer_button.close()
+        return self._transfer
+
+    def _transfer_clicked(self, remove: bool) -> None:
+        if self.on_transfer is not None:
+            self.on_transfer(remove)
+
+    @property
+    def transfer_open(self) -> bool:
+        """True once the transfer controls were made."""
+        return self._transfer is not None
+
+    @property
+    def margin_amount_input(self) -> FloatText:
+        """The amount the +/- buttons move (made when first used)."""
+        return self.open_transfer()[0]
+
+    @property
+    def add_margin_button(self) -> Button:
+        """Adds the amount to the isolated margin at the scrubbed step (made when first used)."""
+        return self.open_transfer()[1]
+
+    @property
+    def remove_margin_button(self) -> Button:
+        """Takes the amount out of the isolated margin (made when first used)."""
+        return self.open_transfer()[2]
+
+    def set_transfer_enabled(self, enabled: bool) -> None:
+        """Enable the transfer controls (isolated positions only)."""
+        for w in (self.transfer_button, *(self._transfer or ())):
+            if w.disabled == enabled:
+                w.disabled = not enabled
+
     def close(self) -> None:
         """Close every control of the row."""
         for w in (self.number, self.symbol_input, self.side_toggle, self.quantity_input,
                   self.entry_input, self.leverage_slider, self.mode_toggle,
-                  self.isolated_margin_input, self.margin_amount_input,
-                  self.add_margin_button, self.remove_margin_button, self.remove_button,
-                  self.margin_box):
+                  self.isolated_margin_input, self.transfer_button, self.remove_button,
+                  *(self._transfer or ())):
             w.close()
         super().close()
 
@@ -152,11 +208,11 @@ class PositionsEditor(VBox, _Control):
                                          "symbol; edit it afterwards)",
                                          layout=shared_layout(width="130px", height="26px"),
                                          style=shared_style(Button))
-        self.rows_box = VBox([])
+        self.rows_box = VBox([], layout=shared_layout())
         top = HBox([self.heading, self.add_button],
                    layout=LeanLayout(align_items="center", justify_content="space-between",
                                  width="100%"))
-        super().__init__([top, self.rows_box], layout=LeanLayout(width="100%"))
+        super().__init__([top, self.rows_box], layout=shared_layout(width="100%"))
         self.add_class("mw-positions-editor")
         self._init_control(on_edit)
         self.add_button.on_click(lambda _b: self._emit(self._add_edit, "position added"))
@@ -201,16 +257,13 @@ class PositionsEditor(VBox, _Control):
         row.mode_toggle.observe(field("mode", str), names="value")
         row.isolated_margin_input.observe(field("isolated_margin", float), names="value")
 
-        def move(remove: bool) -> Callable[[Any], None]:
-            def click(_b: Any) -> None:
-                amount = float(row.margin_amount_input.value)
-                verb = "removed from" if remove else "added to"
-                self._emit(margin_transfer_edit(row.index, amount, remove),
-                           f"{amount:,.2f} {verb} position #{row.index + 1}")
-            return click
+        def move(remove: bool) -> None:
+            amount = float(row.margin_amount_input.value)
+            verb = "removed from" if remove else "added to"
+            self._emit(margin_transfer_edit(row.index, amount, remove),
+                       f"{amount:,.2f} {verb} position #{row.index + 1}")
 
-        row.add_margin_button.on_click(move(False))
-        row.remove_margin_button.on_click(move(True))
+        row.on_transfer = move
         row.remove_button.on_click(lambda _b: self._emit(
             lambda ctx: _without_position(ctx.scenario, row.index),
             f"position #{row.index + 1} removed"))
@@ -265,7 +318,4 @@ class PositionsEditor(VBox, _Control):
                 _set(row.isolated_margin_input,
                      value=round(iso_margin, 2) if iso else 0.0,
                      disabled=not iso)
-                for w in (row.margin_amount_input, row.add_margin_button,
-                          row.remove_margin_button):
-                    if w.disabled == iso:
-                        w.disabled = not iso
+                row.set_transfer_enabled(iso)
