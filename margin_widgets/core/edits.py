@@ -89,8 +89,7 @@ def result_at(result: SimulationResult, step: int, paths: dict[str, Any],
         pass
     kw = {k: v for k, v in sim_kwargs.items()
           if k not in ("keep", "display_points", "last_prices", "events", "times")}
-    part = _compressed_run(result, step, paths, kw) if \
-        result.account.venue.partial_liquidation is None else None
+    part = _compressed_run(result, step, paths, kw)
     if part is None:
         part = _head_run(result, step, paths, kw)
     part.liquidated_at = np.asarray(result.liquidated_at).copy()
@@ -143,12 +142,23 @@ def _compressed_run(result: SimulationResult, step: int, paths: dict[str, Any],
     step ``b`` pays exactly the skipped steps' total; adding the step before each kept step
     makes every skipped stretch one where the open shares did not change. ``None`` when it
     cannot be exact this way (a rate above 100 % per step); the caller then runs the head
-    of the path (:func:`_head_run`).
+    of the path (:func:`_head_run`). After a partial liquidation the pool waits
+    ``cooldown_steps`` steps: every step of the wait is in the short run, so it waits the
+    same steps.
     """
     idx = np.asarray(result.step_index)
     kept = idx[idx <= step]
-    steps = np.unique(np.concatenate([kept, np.maximum(kept - 1, 0), [step]]))
+    parts = [kept, np.maximum(kept - 1, 0), np.array([step])]
     acct = result.account
+    rule = acct.venue.partial_liquidation
+    if rule is not None:
+        # after a partial liquidation at k the pool waits cooldown_steps steps: the short
+        # run holds every step of that wait, so it counts the same steps
+        for ev in result.rule_events:
+            k = int(ev["step"])
+            if k <= step:
+                parts.append(np.arange(k, min(k + rule.cooldown_steps, step) + 1))
+    steps = np.unique(np.concatenate(parts).astype(np.int64))
     book = acct.book
     short = {s: np.asarray(a)[steps] for s, a in paths.items()}
     every = kw.get("funding_every")
