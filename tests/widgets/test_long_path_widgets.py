@@ -269,4 +269,10 @@ def test_cross_vs_isolated_long_path(scen):
             oracle = NumbersPanel(title="At step", mode=m)
             oracle.update(both_full[m], t)
             assert panel.values == oracle.values, (m, t)
+    # the verdict (liquidation steps, worst losses, final equity, every checked "because")
+    # reads the same as on the full runs
+    from margin_widgets.core.verdict import verdict
+
+    assert cvi.summary == verdict(scen.account(), scen.mark_paths(),
+                                  **scen.sim_kwargs()).sentences()
     assert cvi.error == ""
