@@ -165,18 +165,13 @@ def _compressed_run(result: SimulationResult, step: int, paths: dict[str, Any],
     kw = dict(kw)
     if every is not None and int(every) > 0:
         raw = kw.get("funding_rate", 0.0)
-        u = np.arange(step + 1)
-        paid = (u % int(every) == 0) & (u > 0)
         rates: dict[str, np.ndarray] = {}
         for sym in book.symbols:
             r = raw.get(sym, 0.0) if isinstance(raw, dict) else raw
-            r_arr = np.asarray(r, dtype=float)
-            r_arr = (np.full(step + 1, float(r_arr)) if r_arr.ndim == 0
-                     else r_arr[:step + 1].astype(float))
-            x = np.asarray(book.x(np.asarray(paths[sym], dtype=float)[:step + 1]))
-            cum = np.cumsum(np.where(paid, x * r_arr, 0.0))
-            total = np.diff(cum[steps], prepend=0.0)
-            rate = total / x[steps]
+            fund = _Funding(result, book, sym, np.asarray(paths[sym], dtype=float), r,
+                            int(every))
+            cum = fund.cum_at(steps)
+            rate = np.diff(cum, prepend=0.0) / fund.x_at(steps)
             if not np.all(np.abs(rate) <= 1.0):
                 return None
             rates[sym] = rate
@@ -190,6 +185,56 @@ def _compressed_run(result: SimulationResult, step: int, paths: dict[str, Any],
     for ev in part.rule_events:
         ev["step"] = int(steps[ev["step"]])
     return part
+
+
+class _Funding:
+    """``G(t) = sum_{u <= t} x_u r_u [u a funding step]`` of one symbol, at any step.
+
+    The sum over the whole path is taken once per result and kept at its kept steps only
+    (a few thousand numbers); a step between two kept ones adds the few steps since the
+    kept one before it. The last few are kept by result identity.
+    """
+
+    _cache: list[tuple[Any, tuple[Any, ...], np.ndarray]] = []
+
+    def __init__(self, result: SimulationResult, book: Any, sym: str, path: np.ndarray,
+                 rate: Any, every: int) -> None:
+        self.book, self.path, self.every = book, path, every
+        r = np.asarray(rate, dtype=float)
+        self.rate = r
+        self.idx = np.asarray(result.step_index)
+        key = (sym, every, id(path), r.tobytes() if r.ndim == 0 else id(rate))
+        for res, k, kept in _Funding._cache:
+            if res is result and k == key:
+                self.kept = kept
+                break
+        else:
+            g = self.g(np.arange(path.shape[-1]))
+            self.kept = np.cumsum(g)[self.idx]
+            _Funding._cache = [(result, key, self.kept), *_Funding._cache[:5]]
+
+    def x_at(self, steps: np.ndarray) -> np.ndarray:
+        return np.asarray(self.book.x(self.path[steps]), dtype=float)
+
+    def g(self, steps: np.ndarray) -> np.ndarray:
+        """``x_u r_u`` at funding steps, 0 elsewhere."""
+        r = self.rate if self.rate.ndim == 0 else self.rate[steps]
+        paid = (steps % self.every == 0) & (steps > 0)
+        return np.where(paid, self.x_at(steps) * r, 0.0)
+
+    def cum_at(self, steps: np.ndarray) -> np.ndarray:
+        """``G`` at the sorted steps ``steps``."""
+        c = np.searchsorted(self.idx, steps, side="right") - 1   # last kept step <= each
+        out = self.kept[c].copy()
+        rest = self.idx[c] != steps
+        # the step before a kept step: G there is G at the kept step less its own term
+        nxt = np.minimum(c + 1, self.idx.size - 1)
+        before = rest & (self.idx[nxt] == steps + 1)
+        out[before] = self.kept[nxt[before]] - self.g(steps[before] + 1)
+        for j in np.flatnonzero(rest & ~before):
+            lo, hi = int(self.idx[c[j]]) + 1, int(steps[j]) + 1
+            out[j] += float(self.g(np.arange(lo, hi)).sum())
+        return out
 
 
 def _head(rate: Any, T: int, end: int) -> Any:
