@@ -224,12 +224,42 @@ def measure(steps: int, n_changes: int, n_scrubs: int) -> dict[str, Any]:
     }
 
 
+def memory(steps: int) -> dict[str, Any]:
+    """Peak memory of one Margin Lab (5 positions) built and changed once at ``steps``.
+
+    tracemalloc's peak (Python and numpy allocations) over building the lab and one control
+    change, and the process's peak RSS (``ru_maxrss``, which also counts the interpreter and
+    the imports: run it alone, ``--memory`` only).
+    """
+    import resource
+    import tracemalloc
+
+    tracemalloc.start()
+    t = time.perf_counter()
+    lab = MarginLab(scenario(steps))
+    build = time.perf_counter() - t
+    lab.wallet_input.value = 52_500
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    if lab.error_message:
+        raise SystemExit(f"the benchmark scenario failed: {lab.error_message}")
+    return {"steps": steps, "positions": 5, "build_s_traced": round(build, 3),
+            "tracemalloc_peak_mb": round(peak / 2**20, 1),
+            "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "thinned": bool(getattr(lab.result, "thinned", False))}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer changes at the large sizes")
+    ap.add_argument("--memory", type=int, default=None, metavar="STEPS",
+                    help="only the peak memory of one lab at STEPS (e.g. 1000000)")
     ap.add_argument("--steps", type=int, nargs="*", default=None,
                     help="only these path lengths (default: 2,000 10,000 100,000 1,000,000)")
     args = ap.parse_args()
+    if args.memory:
+        print(json.dumps({"benchmark": "margin_lab_memory", **memory(args.memory)}, indent=2))
+        return
     plan = [(2_000, 100, 100), (10_000, 100, 50), (100_000, 20 if args.quick else 30, 30),
             (1_000_000, 5 if args.quick else 10, 20)]
     if args.steps:

@@ -8,6 +8,11 @@ the engine's own per-event figures. Charts only read views; they never see the r
 The indices come from :func:`margin_widgets.core.decimate.decimate_indices` (min/max per
 bucket), with liquidation and transfer steps always kept. A view built with ``n_out=1600``
 from a million-step path therefore carries about 1,600 points per line.
+
+A thinned result (``simulate(..., display_points=...)``, what the dashboards run on long
+paths) holds columns at some steps only (``result.step_index``): the view decimates its
+columns the same way, and ``idx`` (the x of every line) is the path steps of the columns
+kept, so the charts of a thinned and of a full result share one step axis.
 """
 
 from __future__ import annotations
@@ -72,8 +77,8 @@ class ResultView:
     Shapes: ``n`` kept steps, ``P`` positions, ``k`` pools.
     """
 
-    steps: int
-    idx: np.ndarray
+    steps: int                          # steps of the path (not of a thinned result)
+    idx: np.ndarray                     # path step of each kept point
     currency: str
     price_decimals: int
     marks: dict[str, np.ndarray]
@@ -164,10 +169,12 @@ def result_view(
     n_out : int
         Rough number of points per line.
     basis : sequence of arrays, optional
-        Series whose extremes must survive (default: every mark path and the equity). The
-        budget ``n_out`` is shared among them, so the union stays near ``n_out``.
+        Series whose extremes must survive (default: every mark path and the equity), one
+        value per column of ``result``. The budget ``n_out`` is shared among them, so the
+        union stays near ``n_out``.
     keep : iterable of int
-        Extra steps to keep (liquidations and transfers are always kept).
+        Extra path steps to keep (liquidations and transfers are always kept; a thinned
+        result keeps those, and only steps it holds can be kept).
     label : str
         Name of the run (``"cross"`` / ``"isolated"`` in a comparison).
     mode_colors : {"cross", "isolated"}, optional
@@ -179,8 +186,17 @@ def result_view(
     series = list(basis) if basis is not None else [*result.marks.values(), result.equity]
     per = max(64, int(n_out) // max(1, len(series)))
     keep_all = [*event_steps(result), *keep]
+    where = result.step_index
+    if where is not None:
+        # a thinned result: steps to kept columns (a step it did not keep has no column)
+        ks = np.asarray(keep_all, dtype=np.int64)
+        cols = np.searchsorted(where, ks)
+        ok = cols < where.size
+        ok[ok] = where[cols[ok]] == ks[ok]
+        keep_all = cols[ok].tolist()
     idx = decimate_indices(np.vstack([np.asarray(s, dtype=float) for s in series]), per,
                            keep_all)
+    x = idx if where is None else np.asarray(where)[idx]
     positions = []
     counters = {"cross": 0, "isolated": 0}
     for i, p in enumerate(acct.positions):
@@ -196,8 +212,8 @@ def result_view(
     P = len(acct.positions)
     empty = np.empty((0, idx.size))
     return ResultView(
-        steps=result.steps,
-        idx=idx,
+        steps=result.path_steps if result.path_steps is not None else result.steps,
+        idx=x,
         currency=acct.currency,
         price_decimals=acct.venue.price_decimals,
         marks={s: np.asarray(m)[idx] for s, m in result.marks.items()},

@@ -240,7 +240,11 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
                      f"stopped at its isolated margin of {money(m, cur)}.")
     if kc >= 0:
         spared = [i for i in range(len(acct_c.positions)) if liq_i[i] < 0]
-        mb = float(cross.margin_balance[kc - 1]) if kc > 0 else float(cross.margin_balance[0])
+        before = cross
+        if cross.thinned and kc > 0:      # a long path's run: the exact step before
+            from .edits import result_at
+            before = result_at(cross, kc - 1, dict(paths), **kwargs)
+        mb = float(before.margin_balance[before.column(max(0, kc - 1))])
         facts.append(f"Cross: every position closed together at step {kc:,}"
                      + (f", including {_join([names(i) for i in spared])}, which isolated "
                         f"kept open" if spared else "")
@@ -248,11 +252,13 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
     else:
         ratio = np.asarray(cross.margin_ratio, dtype=float)
         if np.isfinite(ratio).any():
-            t = int(np.nanargmax(np.where(np.isfinite(ratio), ratio, np.nan)))
-            gap = float(cross.margin_balance[t]) - float(np.sum(cross.maintenance_margin[:, t]))
+            c = int(np.nanargmax(np.where(np.isfinite(ratio), ratio, np.nan)))
+            gap = float(cross.margin_balance[c]) - float(np.sum(cross.maintenance_margin[:, c]))
+            # a long path's thinned run: the closest of the steps it kept (the charts' points)
+            t = c if cross.step_index is None else int(cross.step_index[c])
             facts.append(f"Cross was never liquidated; closest at step {t:,}, "
                          f"{money(gap, cur)} above its maintenance margin (margin ratio "
-                         f"{ratio[t] * 100:.1f} %).")
+                         f"{ratio[c] * 100:.1f} %).")
     if s3.winner != "tie":
         gap = ec - ei
         parts = [(position_contribution(cross, j) - position_contribution(iso, j), j)
@@ -329,7 +335,17 @@ def _reasons(account: Account, paths: Mapping[str, Any], cross: SimulationResult
     base = account.with_mode("cross")
     kc = first_liquidation(cross)
     liq_i = np.asarray(iso.liquidated_at)
-    upnl = np.asarray(cross.unrealized_pnl, dtype=float)
+    at: dict[int, SimulationResult] = {}
+
+    def upnl(j: int, step: int) -> float:
+        """Position ``j``'s uPnL at path step ``step`` of the cross run (exact when thinned)."""
+        r = cross
+        if cross.thinned:
+            from .edits import result_at
+            r = at.get(step) or at.setdefault(
+                step, result_at(cross, step, dict(paths), **dict(kwargs)))
+        return float(r.unrealized_pnl[j, r.column(step)])
+
     out: list[Reason] = []
 
     def run_without(j: int) -> int:
@@ -340,7 +356,7 @@ def _reasons(account: Account, paths: Mapping[str, Any], cross: SimulationResult
         losers = [int(i) for i in np.flatnonzero(liq_i >= 0)]
         # winners: positions in profit in cross when the isolated loser was liquidated
         t = int(liq_i[losers[0]])
-        winners = [j for j in range(P) if j not in losers and upnl[j, t] > 0]
+        winners = [j for j in range(P) if j not in losers and upnl(j, t) > 0]
         needed = []
         for j in winners:
             k = run_without(j)
@@ -349,7 +365,7 @@ def _reasons(account: Account, paths: Mapping[str, Any], cross: SimulationResult
                 needed.append(j)
                 out.append(Reason(
                     f"Cross survived thanks to {names(j)}'s profit "
-                    f"({money(upnl[j, t], cur)} at step {t:,}): without it the same path "
+                    f"({money(upnl(j, t), cur)} at step {t:,}): without it the same path "
                     f"liquidates cross at step {k:,}.", what, k))
             else:
                 out.append(Reason(
@@ -362,14 +378,14 @@ def _reasons(account: Account, paths: Mapping[str, Any], cross: SimulationResult
                 f"{_join([names(i) for i in losers])}, not just its initial margin.",
                 "the isolated run, where the same position liquidates", int(liq_i.min())))
     elif kc >= 0 and P > 1:  # one position: no run "without it" is left to confirm a because
-        losers = [j for j in range(P) if upnl[j, max(0, kc - 1)] < 0]
+        losers = [j for j in range(P) if upnl(j, max(0, kc - 1)) < 0]
         for j in losers:
             k = run_without(j)
             if k < 0 or k > kc:
                 after = "survives" if k < 0 else f"is liquidated only at step {k:,}"
                 out.append(Reason(
                     f"Cross was dragged down by {names(j)}'s loss "
-                    f"({money(upnl[j, max(0, kc - 1)], cur)} just before step {kc:,}): "
+                    f"({money(upnl(j, max(0, kc - 1)), cur)} just before step {kc:,}): "
                     f"without it the cross pool {after}.",
                     f"cross without {names(j)}, same wallet and path", k))
     return out

@@ -31,7 +31,7 @@ from ..core.orders import check_both_modes
 from ..core.scenario import PRESETS, Scenario
 from ..core.simulation import SimulationResult
 from ..core.verdict import Sense, Verdict, verdict
-from .base import ScenarioDashboard, info_html
+from .base import ScenarioDashboard, display_kwargs, info_html, path_steps
 from .controls import AccountControls, PathEditor, PositionsEditor, ScenarioPicker, TimeScrubber
 from .markup import esc
 from .numbers import NumbersPanel
@@ -229,9 +229,11 @@ class CrossVsIsolated(ScenarioDashboard):
         # an exchange would open neither column with too small a wallet: say what each needs
         check_both_modes(scenario.account())
         paths = self.path_cache.paths(scenario)
-        both = _simulation.compare_modes(scenario.account(), paths, **scenario.sim_kwargs())
+        thin = display_kwargs(scenario)   # a long path runs thinned
+        both = _simulation.compare_modes(scenario.account(), paths,
+                                         **scenario.sim_kwargs(), **thin)
         self._verdict_for = (both, verdict(scenario.account(), paths, both=both,
-                                           **scenario.sim_kwargs()))
+                                           **scenario.sim_kwargs(), **thin))
         return both
 
     @property
@@ -297,8 +299,8 @@ class CrossVsIsolated(ScenarioDashboard):
     def _scrub(self, step: int) -> None:
         if not self.result:
             return
-        t = int(min(max(0, step), self.result["cross"].steps - 1))
+        t = int(min(max(0, step), path_steps(self.result["cross"]) - 1))
         for chart in self.charts:
             chart.set_cursor(t)
-        self.cross_numbers.update(self.result["cross"], t)
-        self.isolated_numbers.update(self.result["isolated"], t)
+        self.cross_numbers.update(self.exact_at(self.result["cross"], t), t)
+        self.isolated_numbers.update(self.exact_at(self.result["isolated"], t), t)

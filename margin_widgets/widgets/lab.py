@@ -36,7 +36,7 @@ from ..core.edits import with_mode
 from ..core.errors import MarginInputError
 from ..core.scenario import PRESETS, Scenario
 from ..core.simulation import SimulationResult
-from .base import EditContext, ScenarioDashboard, run_scenario
+from .base import EditContext, ScenarioDashboard, path_steps, run_scenario
 from .controls import (
     AccountControls,
     PathEditor,
@@ -270,7 +270,7 @@ class MarginLab(ScenarioDashboard):
     def _scrub(self, step: int) -> None:
         if self.result is None:
             return
-        t = int(min(max(0, step), self.result.steps - 1))
+        t = int(min(max(0, step), path_steps(self.result) - 1))
         for chart in self.charts:
             chart.set_cursor(t)
-        self.numbers.update(self.result, t)
+        self.numbers.update(self.exact_at(self.result, t), t)

@@ -165,9 +165,12 @@ class NumbersPanel(VBox):
     def update(self, result: SimulationResult, step: int) -> None:
         """Show ``result`` at ``step`` (no engine run)."""
         self._result = result
-        T = result.steps
+        # a path step; a thinned result (long path) holds it in column c (see
+        # ScenarioDashboard.exact_at, which gives a result that holds the step)
+        T = result.path_steps if result.path_steps is not None else result.steps
         t = int(min(max(0, step), T - 1))
         self.step = t
+        c = result.column(t)
         acct = result.account
         venue = acct.venue
         cur = acct.currency
@@ -176,19 +179,19 @@ class NumbersPanel(VBox):
         heading = (f"<div class='mw-section'>{esc(self.title)} {t:,} of "
                    f"{T - 1:,}{esc(mode_tag)}</div>")
         v: dict[str, str] = {}
-        v["wallet balance"] = style.fmt_money(result.wallet_balance[t], cur)
-        v["equity"] = style.fmt_money(result.equity[t], cur)
-        v["unrealized pnl"] = style.fmt_money(np.sum(result.unrealized_pnl[:, t]), cur)
-        v["maintenance margin"] = style.fmt_money(np.sum(result.maintenance_margin[:, t]), cur)
+        v["wallet balance"] = style.fmt_money(result.wallet_balance[c], cur)
+        v["equity"] = style.fmt_money(result.equity[c], cur)
+        v["unrealized pnl"] = style.fmt_money(np.sum(result.unrealized_pnl[:, c]), cur)
+        v["maintenance margin"] = style.fmt_money(np.sum(result.maintenance_margin[:, c]), cur)
         has_cross = bool(acct.cross_indices)
-        ratio = float(result.margin_ratio[t]) if has_cross else float("nan")
+        ratio = float(result.margin_ratio[c]) if has_cross else float("nan")
         if not has_cross:
             v["margin ratio"] = "no cross positions"
         elif not np.isfinite(ratio) and np.isnan(ratio):
             v["margin ratio"] = "— (cross pool closed)"
         else:
             v["margin ratio"] = style.fmt_pct(ratio)
-        v["available balance"] = style.fmt_money(result.available_balance[t], cur)
+        v["available balance"] = style.fmt_money(result.available_balance[c], cur)
         rows = [
             _row("Wallet balance", v["wallet balance"]),
             _row("Equity", v["equity"]),
@@ -215,17 +218,17 @@ class NumbersPanel(VBox):
             n = i + 1
             k = int(liq_at[i])
             closed = 0 <= k < t
-            liq = float(result.liquidation_price[i, t])
-            bk = float(result.bankruptcy_price[i, t])
-            up = float(result.unrealized_pnl[i, t])
+            liq = float(result.liquidation_price[i, c])
+            bk = float(result.bankruptcy_price[i, c])
+            up = float(result.unrealized_pnl[i, c])
             v[f"liquidation price #{n}"] = ("closed" if closed
                                             else style.fmt_price(liq, dec, cur))
             v[f"bankruptcy price #{n}"] = "closed" if closed else style.fmt_price(bk, dec, cur)
             v[f"unrealized pnl #{n}"] = "—" if closed else style.fmt_money(up, cur)
-            pool_ratio = float(result.pool_margin_ratio[i, t])
+            pool_ratio = float(result.pool_margin_ratio[i, c])
             extra = []
             if p.mode == "isolated":
-                extra.append("isolated margin " + style.fmt_money(result.isolated_margin[i, t],
+                extra.append("isolated margin " + style.fmt_money(result.isolated_margin[i, c],
                                                                    cur))
             if not closed and np.isfinite(pool_ratio):
                 extra.append("its pool's margin ratio " + style.fmt_pct(pool_ratio))

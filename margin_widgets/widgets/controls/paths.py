@@ -428,10 +428,14 @@ class PathEditor(VBox, _Control):
 
                 m = np.asarray(result.marks[sym])
                 idx = decimate_indices(m, 800)
-                assign(self.path_line, x=idx.astype(float), y=m[idx])
+                # a thinned result (long path) holds columns at some steps: x is the step
+                where = getattr(result, "step_index", None)
+                xs = idx if where is None else np.asarray(where)[idx]
+                assign(self.path_line, x=xs.astype(float), y=m[idx])
                 lo, hi = float(m.min()), float(m.max())
                 pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
                 with self.y_scale.hold_sync():
                     self.y_scale.min, self.y_scale.max = max(0.0, lo - pad), hi + pad
                 with self.x_scale.hold_sync():
-                    self.x_scale.min, self.x_scale.max = 0.0, float(max(1, m.size - 1))
+                    last = m.size if where is None else result.path_steps
+                    self.x_scale.min, self.x_scale.max = 0.0, float(max(1, last - 1))

@@ -12,7 +12,13 @@ from ._common import _desc, _set
 
 
 class TimeScrubber(HBox):
-    """A step slider, step buttons and a Play button; moving it never re-runs the engine.
+    """A step slider, step buttons and a Play button; moving it never re-runs the scenario.
+
+    It scrubs path steps ``0 .. T - 1``. On a long path (more than
+    :data:`~margin_widgets.widgets.base.LONG_PATH_STEPS` steps) the dashboard's result holds
+    only the steps its charts draw; the numbers at a step it did not keep come from a short
+    engine run over the kept steps (:func:`margin_widgets.core.edits.result_at`, a few ms at
+    10^6 steps), so they are the full run's at exactly that step.
 
     On a phone (CSS, ``max-width: 600px``) the slider takes a row of its own, full width
     (coarse: about 2 steps a pixel for 800 steps), and the −1 / +1 buttons (44 px square)
