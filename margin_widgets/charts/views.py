@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.decimate import decimate_indices
-from ..core.explain import event_notes
+from ..core.explain import EventNote, event_notes
 from ..core.simulation import SimulationResult
 from . import style
 
@@ -57,17 +57,9 @@ class PoolInfo:
     members: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class EventInfo:
-    """An event to mark on the price chart, with its hover text."""
-
-    step: int
-    kind: str
-    symbol: str
-    price: float
-    position: int | None
-    text: str
-    loss: float = 0.0
+# An event to mark on the price chart, with its hover text: core's own event note (one
+# definition of the words and the losses, in margin_widgets.core.explain).
+EventInfo = EventNote
 
 
 @dataclass
@@ -128,8 +120,7 @@ def liquidation_events(result: SimulationResult) -> list[EventInfo]:
 
     The words and the losses are :func:`margin_widgets.core.explain.event_notes`.
     """
-    return [EventInfo(n.step, n.kind, n.symbol, n.price, n.position, n.text, n.loss)
-            for n in event_notes(result)]
+    return event_notes(result)
 
 
 def _pools(result: SimulationResult) -> tuple[list[PoolInfo], list[int]]:
