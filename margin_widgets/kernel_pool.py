@@ -132,6 +132,19 @@ class PacedKernelManager(AsyncMappingKernelManager):
         task.add_done_callback(self._watchers.discard)
         return kernel_id
 
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Jupyter Server's idle check, minus its traceback for a kernel still starting.
+
+        A kernel whose start has not finished has no ``last_activity`` yet; Jupyter Server's
+        ``hasattr`` check then raises (a traitlets error, not an AttributeError) and the
+        culler logs a traceback every round. Such a kernel is not idle: it is left alone.
+        """
+        kernel = self._kernels.get(kernel_id)
+        has_value = getattr(kernel, "trait_has_value", None)
+        if kernel is not None and callable(has_value) and not has_value("last_activity"):
+            return
+        await super().cull_kernel_if_idle(kernel_id)
+
     async def _release_when_settled(self, kernel_id: str, gate: asyncio.Semaphore) -> None:
         """Give the slot back once ``kernel_id`` has run its notebook (or is gone)."""
         started = time.monotonic()
