@@ -12,9 +12,11 @@ server the browser tests use), Chromium first so that its own start-up is not co
    the page shows an error. Pages stay open (idle visitors) until every visitor is done.
    Also the CPU time the server and all its kernels used until then (preheating included),
    which, unlike the wait, does not grow when other work takes the machine's cores.
-3. **memory and CPU**: with every visitor idle on its page, the resident memory (VmRSS) of
-   each kernel process under the server, and each kernel's CPU time (user + system, from
-   /proc) since it started; the load average before and after.
+3. **memory and CPU**: the CPU time of the visitors' pages (Chromium) against the server and
+   its kernels (on this machine both share the same cores); with every visitor idle on its
+   page, the resident memory (VmRSS) of each kernel process under the server, and each
+   kernel's CPU time (user + system, from /proc) since it started; the load average before
+   and after.
 
 Prints one JSON document. Targets (issue 8): first visitor <= 8 s; 30 visitors over 60 s:
 every first chart <= 20 s, none failed, <= 120 MB per idle visitor. The machine is shared:
@@ -127,6 +129,13 @@ async def visit(browser: Browser, url: str, timeout_s: float) -> dict[str, Any]:
     return out
 
 
+def _is_chromium(pid: int) -> bool:
+    try:
+        return b"chrom" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def tree_cpu_s(server: ServerProcess) -> float:
     tree = [server.popen.pid, *descendants(server.popen.pid)]
     return sum(c for c in (cpu_s(p) for p in tree) if c is not None)
@@ -192,6 +201,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             opened.extend(results)
             await asyncio.sleep(args.settle)  # every visitor idle on an open page
             pids = kernel_pids(server)
+            # where the CPU went: the visitors' pages (Chromium, alive while they are open)
+            # against the server and its kernels: both share this machine's cores
+            browser_cpu = sum(c for c in (cpu_s(p) for p in descendants(os.getpid())
+                                          if _is_chromium(p)) if c is not None)
+            server_cpu = tree_cpu_s(server)
             rss = [r for r in (rss_mb(p) for p in pids) if r is not None]
             cpu = [c for c in (cpu_s(p) for p in pids) if c is not None]
             load_after = os.getloadavg()
@@ -222,6 +236,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "first_visitor_error": first.get("error"),
         "server_cpu_s_until_first_visitor": round(cpu_until_first, 2),
         "server_ready_s": round(ready_s, 2),
+        "cpu_s_until_all_visited": {"browser_pages": round(browser_cpu, 1),
+                                    "server_and_kernels": round(server_cpu, 1)},
         "pool": args.pool,
         "pool_filled_after_first_visitor_s": warm_s,
         "config": str(servers.VOILA_CONFIG_DIR / "voila.json"),
