@@ -6,15 +6,25 @@ The pacing itself is checked on a real server in ``tests/ui/test_pool.py``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Dict, HasTraits, Instance, TraitError, Unicode
 
 from margin_widgets.kernel_pool import PacedKernelManager
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coro`` on a loop of its own, in a thread: the suite's browser tests can leave an
+    event loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class StartingKernel(HasTraits):
@@ -31,13 +41,13 @@ def test_jupyter_server_culler_raises_on_a_starting_kernel(tmp_path: Path) -> No
     manager = AsyncMappingKernelManager(root_dir=str(tmp_path))
     manager._kernels["k"] = StartingKernel()
     with pytest.raises(TraitError):
-        asyncio.run(manager.cull_kernel_if_idle("k"))
+        run(manager.cull_kernel_if_idle("k"))
 
 
 def test_paced_manager_leaves_a_starting_kernel_alone(tmp_path: Path) -> None:
     manager = PacedKernelManager(root_dir=str(tmp_path))
     manager._kernels["k"] = StartingKernel()
-    asyncio.run(manager.cull_kernel_if_idle("k"))      # no error, nothing culled
+    run(manager.cull_kernel_if_idle("k"))      # no error, nothing culled
     assert "k" in manager._kernels
 
 
