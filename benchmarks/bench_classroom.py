@@ -322,6 +322,11 @@ def main() -> None:
             out["records"] = records
         finally:
             hub.stop()
+            # the hub's log (spawns, proxy routes, culling) outlives the temporary folder
+            kept = REPO / "artifacts" / "bench_classroom" / "hub.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_bytes((work / "hub.log").read_bytes())
+            out["hub_log"] = str(kept.relative_to(REPO))
     out["targets"] = TARGETS
     out["met"] = {
         "students": out["students"] >= TARGETS["students"],
