@@ -155,6 +155,11 @@ async def run_learner(browser: Any, hub: Hub, name: str, delay: float, timeout_m
     t_start = time.perf_counter()
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
+    # what the page's scripts reported: why a page that never moves on is stuck
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {str(exc)[:300]}"))
+    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text[:300]}")
+            if msg.type in ("error", "warning") else None)
     try:
         await page.goto(f"{hub.url}hub/login", timeout=timeout_ms)
         await page.fill("#username_input", name, timeout=timeout_ms)
@@ -186,6 +191,7 @@ async def run_learner(browser: Any, hub: Hub, name: str, delay: float, timeout_m
         del record["step"]
     except Exception as exc:  # a failed learner is a figure, not a crash
         record["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        record["page_problems"] = problems[-10:]
         shot = REPO / "artifacts" / "bench_classroom" / f"{name}-failed.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -240,6 +246,8 @@ def main() -> None:
                     help="kernel idle timeout inside each server, seconds (default 120)")
     ap.add_argument("--timeout", type=float, default=600.0, help="per step, seconds")
     ap.add_argument("--skip-culling", action="store_true")
+    ap.add_argument("--skip-idle", action="store_true",
+                    help="no idle-memory and culling phases (a quicker look at the class)")
     args = ap.parse_args()
     chromium = locate_chromium()
     if chromium is None:
@@ -299,17 +307,19 @@ def main() -> None:
             print(json.dumps({"partial": "after class", **out, "records": records}),
                   file=sys.stderr, flush=True)
             # idle: the kernels are culled after --kernel-cull s (checked every <= 120 s)
-            waited = wait_until(lambda: memory_sample(hub, names)["kernels"] == 0,
-                                args.kernel_cull + 240)
-            out["kernels_culled_after_s"] = waited
-            out["memory_idle"] = memory_sample(hub, names)
-            out["memory_per_idle_learner_mb"] = out["memory_idle"]["per_learner_pss_mb"]["max"]
-            out["memory_total_idle_mb"] = round(
-                out["memory_idle"]["learners_total_pss_mb"]
-                + out["memory_idle"]["hub_proxy_culler_pss_mb"], 1)
-            print(json.dumps({"partial": "idle memory", "memory_idle": out["memory_idle"]}),
-                  file=sys.stderr, flush=True)
-            if not args.skip_culling:
+            if not args.skip_idle:
+                waited = wait_until(lambda: memory_sample(hub, names)["kernels"] == 0,
+                                    args.kernel_cull + 240)
+                out["kernels_culled_after_s"] = waited
+                out["memory_idle"] = memory_sample(hub, names)
+                out["memory_per_idle_learner_mb"] = (
+                    out["memory_idle"]["per_learner_pss_mb"]["max"])
+                out["memory_total_idle_mb"] = round(
+                    out["memory_idle"]["learners_total_pss_mb"]
+                    + out["memory_idle"]["hub_proxy_culler_pss_mb"], 1)
+                print(json.dumps({"partial": "idle memory", "memory_idle": out["memory_idle"]}),
+                      file=sys.stderr, flush=True)
+            if not (args.skip_culling or args.skip_idle):
                 t0 = time.perf_counter()
                 gone = wait_until(lambda: not any(hub.learner_pids(n) for n in names),
                                   args.idle_timeout + 600, every=5)

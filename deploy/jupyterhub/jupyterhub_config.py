@@ -70,6 +70,10 @@ c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
 c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops every learner's server
 
+# --- pages ---------------------------------------------------------------------------------
+# templates/page.html lets the hub's pages wait for their scripts on a busy machine
+c.JupyterHub.template_paths = [str(HERE / "templates")]
+
 # --- authentication -----------------------------------------------------------------------
 auth = env("MARGIN_CLASSROOM_AUTH", "native")
 admins = set(shared["admin_users"])
@@ -86,7 +90,8 @@ elif auth == "native":
     import nativeauthenticator
 
     c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
-    c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "templates")]
+    c.JupyterHub.template_paths = [str(HERE / "templates"),
+                                   str(Path(nativeauthenticator.__file__).parent / "templates")]
     c.NativeAuthenticator.open_signup = False  # a teacher approves each sign-up
     c.NativeAuthenticator.minimum_password_length = 8
     c.NativeAuthenticator.check_common_password = True

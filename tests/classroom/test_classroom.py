@@ -7,7 +7,9 @@ fixture). Expected contents come from the repository (the lessons' files) and th
 
 from __future__ import annotations
 
+import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -109,5 +111,34 @@ def test_lesson_and_app_draw_their_chart_in_the_browser(
         open_rendered(page, voila_url(hub.url, "alice", APP), TIMEOUT_MS)
         body = page.locator("body").inner_text()
         assert "Traceback" not in body and "error when executing" not in body
+    finally:
+        browser.close()
+
+
+def test_spawn_page_waits_for_slow_scripts(
+    hub: Hub, browser_type: BrowserType, chromium_launch: dict[str, Any],
+) -> None:
+    """A learner whose page gets its scripts slowly (a whole class logging in on a busy
+    machine) still moves on to their server.
+
+    The hub's spawn-pending page opens the progress stream from code that require.js runs
+    once ``jhapi.js`` has loaded; with require.js's default ``waitSeconds`` (7 s) a slower
+    script made it drop that code, and 10 of 30 learners of bench_classroom stayed on
+    "Your server is starting up" with a running server. Here ``jhapi.js`` arrives after 9 s.
+    """
+    browser = browser_type.launch(**chromium_launch)
+    delayed: list[str] = []
+
+    def slow(route: Any) -> None:
+        delayed.append(route.request.url)
+        time.sleep(9)
+        route.continue_()
+
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.route(re.compile(r"/hub/static/js/jhapi\.js"), slow)
+        log_in(page, hub.url, "carol", hub.password, TIMEOUT_MS)
+        assert delayed, "the spawn page did not load jhapi.js: nothing was slowed down"
+        assert "/user/carol/" in page.url
     finally:
         browser.close()

@@ -94,3 +94,22 @@ def test_dummy_authenticator_only_when_asked(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("MARGIN_CLASSROOM_DUMMY_PASSWORD")
     with pytest.raises(SystemExit, match="needs MARGIN_CLASSROOM_DUMMY_PASSWORD"):
         local_config(monkeypatch, tmp_path, "dummy-no-password")
+
+
+def test_hub_page_template_is_the_same_in_both() -> None:
+    """The page template that lets hub pages wait for slow scripts reaches both hubs."""
+    local = (REPO / "deploy" / "jupyterhub" / "templates" / "page.html").read_text()
+    assert "waitSeconds: 0" in local
+    mounted = K8S["hub"]["extraFiles"]["page-template"]
+    assert mounted["stringData"] == local
+    folder = str(Path(mounted["mountPath"]).parent)
+    paths_code = K8S["hub"]["extraConfig"]["native-templates"]
+    assert paths_code.index(folder) < paths_code.index("nativeauthenticator.__file__")
+
+
+def test_local_hub_looks_for_the_kits_templates_first(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    templates = str(REPO / "deploy" / "jupyterhub" / "templates")
+    for auth in ("dummy", "native", "firstuse"):
+        config = local_config(monkeypatch, tmp_path, auth)
+        assert config.JupyterHub.template_paths[0] == templates, auth
