@@ -103,6 +103,12 @@ async def visit(browser: Browser, url: str, timeout_s: float) -> dict[str, Any]:
     page = await context.new_page()
     wall = time.monotonic()
     out: dict[str, Any] = {"ok": False, "page": page, "context": context}
+    # what the page's scripts reported: why a page that never draws is stuck
+    problems: list[str] = []
+    out["problems"] = problems
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {str(exc)[:300]}"))
+    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text[:300]}")
+            if msg.type in ("error", "warning") else None)
     try:
         await page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         deadline = wall + timeout_s
@@ -220,6 +226,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ok = [r for r in results if r["ok"]]
     times = [r["first_chart_s"] for r in ok]
     failed = [r.get("error", "?") for r in results if not r["ok"]]
+    # the distinct messages the failed pages logged, most frequent first
+    logged: dict[str, int] = {}
+    for r in results:
+        if not r["ok"]:
+            for text in dict.fromkeys(r.get("problems", [])):
+                logged[text] = logged.get(text, 0) + 1
     visitors_open = 1 + len(ok) + (0 if first["ok"] else -1)
     return {
         "benchmark": "bench_load",
@@ -228,6 +240,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "over_s": args.over,
         "failed": len(failed),
         "failures": failed[:5],
+        "failed_pages_logged": dict(sorted(logged.items(), key=lambda kv: -kv[1])[:8]),
         "first_chart_p50_s": summary(times)["p50"],
         "first_chart_p95_s": summary(times)["p95"],
         "first_chart_max_s": summary(times)["max"],

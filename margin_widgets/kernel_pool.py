@@ -119,6 +119,14 @@ class PacedKernelManager(AsyncMappingKernelManager):
         if not is_preheat(kwargs):
             return str(await super().start_kernel(*args, **kwargs))
         gate = self._slots()
+        # Voila starts a pool's kernel from inside the pool's own item (a task it keeps in
+        # ``_pools`` until a visitor takes it): remember it to see the hand-off
+        item = asyncio.current_task()
+        while gate.locked() and not self.handed_off(item):
+            await asyncio.sleep(0.2)
+        if self.handed_off(item):  # a visitor is already waiting for this kernel
+            self.log.info("margin_widgets pool: a visitor's kernel, not held back")
+            return str(await super().start_kernel(*args, **kwargs))
         await gate.acquire()
         try:
             kernel_id = str(await super().start_kernel(*args, **kwargs))
@@ -127,7 +135,7 @@ class PacedKernelManager(AsyncMappingKernelManager):
             raise
         self.preheats_started += 1
         self.log.info("margin_widgets pool: preheat start %s", kernel_id)
-        task = asyncio.ensure_future(self._release_when_settled(kernel_id, gate))
+        task = asyncio.ensure_future(self._release_when_settled(kernel_id, gate, item))
         self._watchers.add(task)
         task.add_done_callback(self._watchers.discard)
         return kernel_id
@@ -145,15 +153,37 @@ class PacedKernelManager(AsyncMappingKernelManager):
             return
         await super().cull_kernel_if_idle(kernel_id)
 
-    async def _release_when_settled(self, kernel_id: str, gate: asyncio.Semaphore) -> None:
-        """Give the slot back once ``kernel_id`` has run its notebook (or is gone)."""
+    def handed_off(self, item: asyncio.Future[Any] | None) -> bool:
+        """True once Voila's pools no longer hold ``item`` (a visitor took its kernel).
+
+        Also true when the pool was emptied; False when unknown (no item, or not Voila).
+        """
+        pools = getattr(self, "_pools", None)
+        if item is None or not isinstance(pools, dict):
+            return False
+        return not any(item in pool for pool in pools.values())
+
+    async def _release_when_settled(self, kernel_id: str, gate: asyncio.Semaphore,
+                                    item: asyncio.Future[Any] | None = None) -> None:
+        """Give the slot back once ``kernel_id`` has run its notebook, or is gone.
+
+        Or once a visitor has taken it: then it is the visitor's kernel, never held back.
+        Without the hand-off rule a kernel taken while it was still starting kept its slot
+        until ``first_run_within_s``, and the next pool kernel, which the next visitor had
+        already been given, waited for it: every visitor after the second waited ~18 s
+        for the first byte of the page on an idle server.
+        """
         started = time.monotonic()
         seen_busy = False  # idle right after start-up is not "done": the notebook runs next
+        taken = False
         try:
-            await asyncio.sleep(self.settle_s)
+            await asyncio.sleep(min(self.settle_s, 0.2))
             while time.monotonic() - started < self.max_hold_s:
                 kernel = self._kernels.get(kernel_id)
                 if kernel is None:
+                    return
+                if self.handed_off(item):
+                    taken = True
                     return
                 state = getattr(kernel, "execution_state", None)
                 seen_busy = seen_busy or state == "busy"
@@ -163,6 +193,6 @@ class PacedKernelManager(AsyncMappingKernelManager):
                     return
                 await asyncio.sleep(0.2)
         finally:
-            self.log.info("margin_widgets pool: preheat done %s after %.1f s", kernel_id,
-                          time.monotonic() - started)
+            self.log.info("margin_widgets pool: preheat done %s after %.1f s%s", kernel_id,
+                          time.monotonic() - started, " (taken by a visitor)" if taken else "")
             gate.release()

@@ -10,10 +10,12 @@ one is done (its notebook has run) before the next one starts.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import re
 import shutil
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,31 @@ def test_pool_fills_one_kernel_at_a_time(tmp_path: Path) -> None:
     # paced: start a, done a, start b, done b, ... never two preheats running at once
     expected = [(kind, kid) for kid in starts for kind in ("start", "done")]
     assert events == expected, events
+
+
+def test_each_visitor_in_turn_gets_the_page_at_once(tmp_path: Path) -> None:
+    """Visitors one after another on an idle server: the page starts to arrive within a few
+    seconds for each. When a pool kernel taken while still starting kept its preheat slot,
+    the third and every later visitor waited ~18 s for the first byte."""
+    root = tmp_path / "apps"
+    root.mkdir()
+    shutil.copy(REPO_ROOT / "voila_apps" / "index.ipynb", root)
+    server = start_voila(root, tmp_path)
+    waits = []
+    try:
+        deadline = time.monotonic() + FILL_WITHIN_S  # the first preheat is done
+        while "preheat done" not in server.log_path.read_text(errors="replace"):
+            assert time.monotonic() < deadline and server.alive(), server.log_tail()
+            time.sleep(0.5)
+        for _ in range(4):
+            opener = urllib.request.build_opener(  # a new visitor: own cookies
+                urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            t0 = time.monotonic()
+            with opener.open(server.url + "voila/render/index.ipynb", timeout=120) as page:
+                page.read(1)
+                waits.append(time.monotonic() - t0)
+                page.read()
+            time.sleep(1.0)
+    finally:
+        server.stop()
+    assert max(waits) < 8.0, (waits, server.log_tail())
