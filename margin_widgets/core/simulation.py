@@ -35,6 +35,7 @@ import numpy as np
 from .account import Account, ratio
 from .book import Book
 from .errors import MAX_PRICE, MarginInputError, positive_finite, whole_number
+from .funding import FundingSchedule
 from .rules import run_rules
 
 __all__ = [
@@ -546,15 +547,12 @@ def simulate(
     cross = run.cross
     steps = run.steps
 
-    # --- funding: s * N * rate at funding steps -------------------------------------------
-    cum_f_full: np.ndarray | None = None
+    # --- funding: s * N * rate at funding steps, kept at the funding events only ------------
+    sched: FundingSchedule | None = None
     if funding_every is not None:
-        cum_f_full = np.zeros((P, n, T))
-        is_f = (steps % int(funding_every) == 0) & (steps > 0)
-        for i, p in enumerate(account.positions):
-            r = _rate_array(funding_rate, p.symbol, T) * is_f
-            if r.any():
-                cum_f_full[i] = np.cumsum(book.s[i] * book.notional(i, run.x[i]) * r, axis=-1)
+        sched = FundingSchedule.build(book, run.x, funding_rate, int(funding_every), T)
+        if not sched.any:
+            sched = None            # no rate at any funding step: nothing is paid
 
     # --- opening fees ----------------------------------------------------------------------
     open_fee = (venue.taker_fee * book.notional_entry) if fees else np.zeros(P)
@@ -564,20 +562,17 @@ def simulate(
     c_cross0 = account.cross_wallet - fee_total
     first: dict[int, np.ndarray] | None = None
     h: np.ndarray | None
-    if thin and cum_f_full is None:
+    if thin:
         # each pool's first breach, block by block with the arithmetic of the full run, and
         # no block past the step where every pool of every path has breached; the rules then
         # compute h from the marks only where a state change makes them look again
         h = None
-        first = _first_breaches_by_block(book, run.x, cross, c_cross0, iso0, run.tol, n, T)
-    elif thin:  # each position's own margin contribution, without keeping its two terms
-        h = np.empty((P, n, T))
-        for i in range(P):
-            np.subtract(book.upnl(i, run.x[i]), book.mm(i, run.x[i]), out=h[i])
+        first = _first_breaches_by_block(book, run.x, cross, c_cross0, iso0, run.tol, n, T,
+                                         sched)
     else:
         h = run.upnl - run.mm
     out = run_rules(
-        book, cross, run.x, H=h, F=cum_f_full,
+        book, cross, run.x, H=h, F=sched,
         c_cross0=c_cross0, iso0=iso0, events=evs,
         liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
         auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
@@ -599,12 +594,12 @@ def simulate(
             last_prices = {sym: np.take(np.asarray(v, dtype=float), step_index, axis=-1)
                            for sym, v in last_prices.items()}
     K = steps.size
-    if cum_f_full is None:
+    if sched is None:
         cum_f = np.zeros((P, n, K))
     elif step_index is None:
-        cum_f = cum_f_full
+        cum_f = sched.dense()
     else:
-        cum_f = np.take(cum_f_full, step_index, axis=-1)
+        cum_f = np.take(sched.cum, sched.index(step_index), axis=-1)
 
     # --- the state along the path, rebuilt from the engine's changes -------------------------
     f_at = np.ones((P, n, K))
@@ -643,15 +638,16 @@ def simulate(
         fund_paid = np.cumsum(f_at * dF, axis=-1)
     else:
         fund_paid = np.zeros((P, n, K))
-        if cum_f_full is not None:
-            # summed over every step of the path, one position at a time (bounded memory)
+        if sched is not None:
+            # summed over the funding events (every other step pays nothing), one position at
+            # a time: the open share at each event times that event's increment of F
             assert step_index is not None
+            cols = sched.index(step_index)
             for i in range(P):
-                if not cum_f_full[i].any():
+                if not sched.active[i]:
                     continue
-                fi = _share_at(out.changes, i, n, T, 1.0)
-                dFi = np.diff(cum_f_full[i], axis=-1, prepend=0.0)
-                fund_paid[i] = np.take(np.cumsum(fi * dFi, axis=-1), step_index, axis=-1)
+                fi = _share_at(out.changes, i, n, sched.events, 1.0)
+                fund_paid[i] = np.take(sched.paid(i, fi), cols, axis=-1)
     F_at = f_at * cum_f
     F_after = f_after * cum_f
     wc_pre = cc_at - (F_at[cross].sum(axis=0) if cross.any() else 0.0)
@@ -777,13 +773,14 @@ def simulate(
 
 def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray,
                              c_cross: float, iso0: np.ndarray, tol: float, n: int,
-                             T: int) -> dict[int, np.ndarray]:
+                             T: int, F: FundingSchedule | None = None
+                             ) -> dict[int, np.ndarray]:
     """Each pool's first breach from the starting state (pool ``P``: the cross pool).
 
-    The same sums and comparison as the rules' first scan over ``H = uPnL - MM``, taken a
-    block of steps at a time (a few MB, read back from cache) and stopped once every pool of
-    every path has breached: a long path whose positions are liquidated early is not read to
-    its end here.
+    The same sums and comparison as the rules' first scan over ``H = uPnL - MM`` (less each
+    member's cumulative funding ``F``, read from its events), taken a block of steps at a time
+    (a few MB, read back from cache) and stopped once every pool of every path has breached:
+    a long path whose positions are liquidated early is not read to its end here.
     """
     P = book.n
     pools: list[tuple[int, list[int], float]] = []
@@ -801,12 +798,19 @@ def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray
         for i in dict.fromkeys(j for _, mem, _ in need for j in mem):
             xb = xs[i][:, b0:b1]
             hb[i] = book.upnl(i, xb) - book.mm(i, xb)
+        fb: dict[int, np.ndarray] = {}
         for pi, mem, c in need:
             acc = hb[mem[0]]
-            if len(mem) > 1:
+            funded = [j for j in mem if F is not None and F.active[j]]
+            if len(mem) > 1 or funded:
                 acc = acc.copy()
                 for j in mem[1:]:
                     acc += hb[j]
+            for j in funded:
+                assert F is not None
+                if j not in fb:
+                    fb[j] = F.block(j, b0, b1)
+                acc -= fb[j]
             hit = acc <= tol - c
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(n), k] & (res[pi] == T)
@@ -856,11 +860,10 @@ def _display_steps(X: Mapping[str, np.ndarray], T: int, keep: np.ndarray | None,
     return np.unique(np.concatenate(parts))
 
 
-def _share_at(changes: list[tuple[Any, ...]], i: int, n: int, T: int,
+def _share_at(changes: list[tuple[Any, ...]], i: int, n: int, steps: np.ndarray,
               start: float) -> np.ndarray:
-    """Open share of position ``i`` when the engine looks at each step, ``(n, T)``."""
-    f = np.full((n, T), start)
-    steps = np.arange(T)
+    """Open share of position ``i`` when the engine looks at each of ``steps``, ``(n, S)``."""
+    f = np.full((n, steps.size), start)
     for k, after_only, rows, f_new, *_ in changes:
         eff = np.asarray(k) + (1 if after_only else 0)
         mask = steps[None, :] >= eff[:, None]
