@@ -144,13 +144,14 @@ class FundingSchedule:
         """The ``(P, n, T)`` form (what ``simulate`` held before; for short paths)."""
         return np.take(self.cum, self.index(np.arange(self.T)), axis=-1)
 
-    def block(self, i: int, b0: int, b1: int) -> np.ndarray:
-        """``F_i`` at steps ``b0 .. b1 - 1`` on every path, ``(n, b1 - b0)``."""
+    def block(self, i: int, b0: int, b1: int, row: int | None = None) -> np.ndarray:
+        """``F_i`` at steps ``b0 .. b1 - 1``: ``(n, b1 - b0)``, or ``(b1 - b0,)`` for one row."""
         E = self.every
         m0, m1 = b0 // E, (b1 - 1) // E + 1
-        rep = np.repeat(self.cum[i][:, m0:m1], E, axis=-1)
+        c = self.cum[i] if row is None else self.cum[i, row]
+        rep = np.repeat(c[..., m0:m1], E, axis=-1)
         off = b0 - m0 * E
-        return rep[:, off:off + (b1 - b0)]
+        return rep[..., off:off + (b1 - b0)]
 
     def paid(self, i: int, share_at_events: np.ndarray) -> np.ndarray:
         """Funding actually paid by position ``i`` by each event, ``(n, M + 1)``.

@@ -226,6 +226,9 @@ class _Rules:
         if isinstance(cols, slice):                 # every row, a range of steps: no gather
             return a[:, cols]
         if isinstance(cols, _Win):                  # w consecutive steps per row: row copies
+            if rows.size == 1:                      # one row: a view, no copy
+                st = int(cols.start[0])
+                return a[int(rows[0]), st:st + cols.w][None, :]
             return sliding_window_view(a, cols.w, axis=-1)[rows, cols.start]
         if cols.shape[1] == 1:                      # one step per row
             return a[rows, cols[:, 0]][:, None]
@@ -271,6 +274,9 @@ class _Rules:
         if isinstance(cols, slice):
             return np.take(c, F.index(np.arange(self.T)[cols]), axis=-1)
         if isinstance(cols, _Win):
+            if rows.size <= 8:                      # a few rows: each a repeat of its events
+                return np.stack([F.block(i, int(st), int(st) + cols.w, row=int(r))
+                                 for r, st in zip(rows, cols.start, strict=True)])
             idx = F.index(cols.start[:, None] + np.arange(cols.w)[None, :])
             return c[rows[:, None], idx]
         if cols.shape[1] == 1:
@@ -417,26 +423,28 @@ class _Rules:
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(rows.size), k]
             return np.where(found, k, T).astype(np.int64)
-        for w in (8, 128, 4096, 131072, T):   # geometric: a long path stops early
-            if todo.size == 0:
-                break
+        # geometric windows, then windows of at most 2^18 steps: a breach soon after t0 is
+        # found early, and a late one costs about its distance, not the rest of the path
+        w = 8
+        while todo.size:
             r = rows[todo]
             # a window of w steps from lo, shifted left where it would pass the end (the
             # steps before lo are then masked); only as wide as the widest row needs
             ww = int(min(w, T, int((t1[todo] - lo[todo]).max())))
             st = np.minimum(lo[todo], T - ww)
-            cols = st[:, None] + np.arange(ww)[None, :]
-            valid = (cols >= lo[todo][:, None]) & (cols < t1[todo][:, None])
+            at = np.arange(ww)[None, :]
+            valid = (at >= (lo[todo] - st)[:, None]) & (at < (t1[todo] - st)[:, None])
             win = _Win(st, ww)
             g = self._g_cross(r, win) if pool is None else self._g_iso(pool, r, win)
             hit = (g <= self.tol) & valid
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(r.size), k]
-            out[todo[found]] = cols[found, k[found]]
+            out[todo[found]] = st[found] + k[found]
             end = lo[todo] + w
             rest = ~found & (end < t1[todo])
             lo[todo] = end
             todo = todo[rest]
+            w = min(w * 16, 1 << 18)
         return out
 
     # -- state changes ------------------------------------------------------------------------
