@@ -112,13 +112,20 @@ class FundingSchedule:
         M = (T - 1) // self.every
         self.M = M
         self.events = np.arange(1, M + 1, dtype=np.int64) * self.every
-        self.cum = np.zeros((P, n, M + 1))
+        self.cum = np.empty((P, n, M + 1))
+        self.cum[:, :, 0] = 0.0
         self.active = np.array([bool(np.any(r)) for r in rates], dtype=bool)
+        pay = np.empty((n, M))
         for i in range(P):
             if not self.active[i]:
+                self.cum[i] = 0.0
                 continue
-            xe = xs[i][:, self.every::self.every][:, :M]
-            np.cumsum(s[i] * (u[i] * xe) * rates[i], axis=-1, out=self.cum[i, :, 1:])
+            # s (u x) r, in that order (a product of two floats does not depend on the order of
+            # its factors, so the in-place steps give the same numbers); one buffer for all
+            np.multiply(xs[i][:, self.every::self.every][:, :M], u[i], out=pay)
+            np.multiply(pay, s[i], out=pay)
+            np.multiply(pay, rates[i], out=pay)
+            np.cumsum(pay, axis=-1, out=self.cum[i, :, 1:])
 
     @classmethod
     def build(cls, book: Any, xs: Sequence[np.ndarray], funding_rate: Any, every: int,
@@ -152,6 +159,29 @@ class FundingSchedule:
         rep = np.repeat(c[..., m0:m1], E, axis=-1)
         off = b0 - m0 * E
         return rep[..., off:off + (b1 - b0)]
+
+    def subtract_from(self, i: int, acc: np.ndarray, b0: int) -> None:
+        """``acc -= F_i`` over steps ``b0 .. b0 + acc.shape[-1] - 1``, in place.
+
+        Each event's value is subtracted from its ``E`` steps through a broadcast view, so the
+        repeated array is never built (the same subtractions, element by element).
+        """
+        E = self.every
+        L = acc.shape[-1]
+        c = self.cum[i]
+        # the steps before the first event boundary at or after b0, then whole intervals
+        head = min(L, (-b0) % E)
+        if head:
+            acc[:, :head] -= c[:, b0 // E][:, None]
+        m0 = (b0 + head) // E
+        whole = (L - head) // E
+        if whole:
+            body = acc[:, head:head + whole * E]
+            body.shape = (acc.shape[0], whole, E)     # a view (raises rather than copy)
+            body -= c[:, m0:m0 + whole, None]
+        tail = head + whole * E
+        if tail < L:
+            acc[:, tail:] -= c[:, m0 + whole][:, None]
 
     def paid(self, i: int, share_at_events: np.ndarray) -> np.ndarray:
         """Funding actually paid by position ``i`` by each event, ``(n, M + 1)``.

@@ -36,7 +36,7 @@ from .account import Account, ratio
 from .book import Book
 from .errors import MAX_PRICE, MarginInputError, positive_finite, whole_number
 from .funding import FundingSchedule
-from .rules import run_rules
+from .rules import RulesOutput, run_rules
 
 __all__ = [
     "Event",
@@ -46,6 +46,7 @@ __all__ = [
     "compare_modes",
     "attribute",
     "prepare_paths",
+    "liquidation_steps",
 ]
 
 TRANSFER_KINDS = ("add_margin", "remove_margin", "deposit", "withdraw")
@@ -543,42 +544,13 @@ def simulate(
     if display_points is not None:
         display_points = whole_number(display_points, "display_points", 2)
     run = _Run(account, X, n, T, derive=not thin)
-    book, P, venue = run.book, run.P, account.venue
+    book, P = run.book, run.P
     cross = run.cross
     steps = run.steps
 
-    # --- funding: s * N * rate at funding steps, kept at the funding events only ------------
-    sched: FundingSchedule | None = None
-    if funding_every is not None:
-        sched = FundingSchedule.build(book, run.x, funding_rate, int(funding_every), T)
-        if not sched.any:
-            sched = None            # no rate at any funding step: nothing is paid
-
-    # --- opening fees ----------------------------------------------------------------------
-    open_fee = (venue.taker_fee * book.notional_entry) if fees else np.zeros(P)
-    fee_total = float(open_fee.sum())
-
+    sched = _funding(run, funding_rate, funding_every)
+    out, fee_total = _rules_pass(run, sched, bool(fees), evs, thin, record=True)
     iso0 = account.isolated_margins
-    c_cross0 = account.cross_wallet - fee_total
-    first: dict[int, np.ndarray] | None = None
-    h: np.ndarray | None
-    if thin:
-        # each pool's first breach, block by block with the arithmetic of the full run, and
-        # no block past the step where every pool of every path has breached; the rules then
-        # compute h from the marks only where a state change makes them look again
-        h = None
-        first = _first_breaches_by_block(book, run.x, cross, c_cross0, iso0, run.tol, n, T,
-                                         sched)
-    else:
-        h = run.upnl - run.mm
-    out = run_rules(
-        book, cross, run.x, H=h, F=sched,
-        c_cross0=c_cross0, iso0=iso0, events=evs,
-        liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
-        auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
-        record=True, tol=run.tol, currency=account.currency, first_breach=first,
-    )
-    del h
     tau = out.liquidated_at
 
     # --- the display steps ------------------------------------------------------------------
@@ -771,6 +743,90 @@ def simulate(
     )
 
 
+def _funding(run: _Run, funding_rate: Any, funding_every: int | None
+             ) -> FundingSchedule | None:
+    """Funding ``s * N * rate`` at the funding steps, kept at the funding events only."""
+    if funding_every is None:
+        return None
+    sched = FundingSchedule.build(run.book, run.x, funding_rate, int(funding_every), run.T)
+    return sched if sched.any else None     # no rate at any funding step: nothing is paid
+
+
+def _rules_pass(run: _Run, sched: FundingSchedule | None, fees: bool,
+                evs: list[TransferEvent], thin: bool, record: bool
+                ) -> tuple[RulesOutput, float]:
+    """The liquidation engine over every step; returns its output and the opening fees."""
+    account, book = run.account, run.book
+    venue = account.venue
+    open_fee = (venue.taker_fee * book.notional_entry) if fees else np.zeros(run.P)
+    fee_total = float(open_fee.sum())
+    iso0 = account.isolated_margins
+    c_cross0 = account.cross_wallet - fee_total
+    first: dict[int, np.ndarray] | None = None
+    h: np.ndarray | None
+    if thin:
+        # each pool's first breach, block by block with the arithmetic of the full run, and
+        # no block past the step where every pool of every path has breached; the rules then
+        # compute h from the marks only where a state change makes them look again
+        h = None
+        first = _first_breaches_by_block(book, run.x, run.cross, c_cross0, iso0, run.tol,
+                                         run.n, run.T, sched)
+    else:
+        h = run.upnl - run.mm
+    out = run_rules(
+        book, run.cross, run.x, H=h, F=sched,
+        c_cross0=c_cross0, iso0=iso0, events=evs,
+        liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
+        auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
+        record=record, tol=run.tol, currency=account.currency, first_breach=first,
+    )
+    return out, fee_total
+
+
+def liquidation_steps(
+    account: Account,
+    paths: Mapping[str, Any],
+    *,
+    funding_rate: float | Sequence[float] | Mapping[str, Any] = 0.0,
+    funding_every: int | None = None,
+    fees: bool = True,
+    events: Iterable[TransferEvent | Mapping[str, Any]] = (),
+) -> np.ndarray:
+    """``simulate(account, paths, ...).liquidated_at``, without building any series.
+
+    The same liquidation engine over every step of the path (the rules of :func:`simulate`:
+    funding, transfers, auto-add margin, partial and full liquidation), run as a thinned
+    ``simulate`` runs it, but nothing is recorded and no display series, events table or
+    price is computed: for a counterfactual that only asks *when* a run liquidates.
+
+    Returns
+    -------
+    ndarray
+        ``(P,)`` or ``(P, n_paths)``: the step at which liquidation closed each position,
+        -1 if never.
+
+    Examples
+    --------
+    >>> from margin_widgets.core import Account, Position, RiskTiers, Venue
+    >>> acct = Account(Venue("demo", tiers=RiskTiers.flat(0.004)), 10_000,
+    ...                [Position("BTCUSDT", "long", 1, 60_000, leverage=10)])
+    >>> liquidation_steps(acct, {"BTCUSDT": [60_000, 58_000, 55_000, 52_000, 50_000]})
+    array([4])
+    """
+    X, single, n, T = prepare_paths(account, paths)
+    evs = check_events(account, events, T)
+    if funding_every is not None:
+        funding_every = whole_number(funding_every, "funding_every (steps between payments)", 1)
+    if not isinstance(fees, bool | np.bool_):
+        raise MarginInputError(f"fees must be True or False, got {fees!r}")
+    run = _Run(account, X, n, T, derive=False)
+    out, _ = _rules_pass(run, _funding(run, funding_rate, funding_every), bool(fees), evs,
+                         thin=True, record=False)
+    tau = out.liquidated_at
+    steps = np.where(tau < T, tau, -1)
+    return steps[:, 0] if single else steps
+
+
 def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray,
                              c_cross: float, iso0: np.ndarray, tol: float, n: int,
                              T: int, F: FundingSchedule | None = None
@@ -798,7 +854,6 @@ def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray
         for i in dict.fromkeys(j for _, mem, _ in need for j in mem):
             xb = xs[i][:, b0:b1]
             hb[i] = book.upnl(i, xb) - book.mm(i, xb)
-        fb: dict[int, np.ndarray] = {}
         for pi, mem, c in need:
             acc = hb[mem[0]]
             funded = [j for j in mem if F is not None and F.active[j]]
@@ -808,9 +863,7 @@ def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray
                     acc += hb[j]
             for j in funded:
                 assert F is not None
-                if j not in fb:
-                    fb[j] = F.block(j, b0, b1)
-                acc -= fb[j]
+                F.subtract_from(j, acc, b0)
             hit = acc <= tol - c
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(n), k] & (res[pi] == T)
