@@ -60,19 +60,20 @@ def _check_rate(rate: Any, T: int) -> float | np.ndarray:
     return r
 
 
-def rates_at_events(rate: Any, sym: str, T: int, every: int) -> np.ndarray:
+def rates_at_events(rate: Any, sym: str, T: int, every: int) -> float | np.ndarray:
     """The funding rate of ``sym`` at each funding step ``E, 2E, ...`` below ``T``.
 
     ``rate`` is a number, one number per step, or a mapping of symbol to those (a symbol it
     does not name has rate 0). The whole per-step array is validated, as ``simulate`` always
-    did, though only the funding steps are used.
+    did, though only the funding steps are used. A number stays a number (the same rate at
+    every event).
     """
     if isinstance(rate, Mapping):
         rate = rate.get(sym, 0.0)
     r = _check_rate(rate, T)
-    M = (T - 1) // every
     if isinstance(r, float):
-        return np.full(M, r)
+        return r
+    M = (T - 1) // every
     return np.ascontiguousarray(r[every::every][:M])
 
 
@@ -85,8 +86,9 @@ class FundingSchedule:
         Side (+1 / -1) and size (quantity x contract size) of each position.
     xs : list of (n, T) arrays
         ``x`` of each position's symbol (price, or 1 / price for inverse contracts).
-    rates : list of (M,) arrays
-        Each position's rate at the funding events (:func:`rates_at_events`).
+    rates : list of float or (M,) arrays
+        Each position's rate at the funding events (:func:`rates_at_events`; a number: the
+        same at every event).
     every : int
         Steps between two funding payments.
 
@@ -104,17 +106,16 @@ class FundingSchedule:
     """
 
     def __init__(self, s: np.ndarray, u: np.ndarray, xs: Sequence[np.ndarray],
-                 rates: Sequence[np.ndarray], every: int, T: int) -> None:
+                 rates: Sequence[float | np.ndarray], every: int, T: int) -> None:
         P = len(xs)
         n = xs[0].shape[0]
         self.every = int(every)
         self.T = int(T)
         M = (T - 1) // self.every
         self.M = M
-        self.events = np.arange(1, M + 1, dtype=np.int64) * self.every
         self.cum = np.empty((P, n, M + 1))
         self.cum[:, :, 0] = 0.0
-        self.active = np.array([bool(np.any(r)) for r in rates], dtype=bool)
+        self.active = np.array([M > 0 and bool(np.any(r)) for r in rates], dtype=bool)
         pay = np.empty((n, M))
         for i in range(P):
             if not self.active[i]:
@@ -133,6 +134,11 @@ class FundingSchedule:
         """The schedule of ``book``'s positions (see :func:`rates_at_events`)."""
         rates = [rates_at_events(funding_rate, sym, T, every) for sym in book.symbols_of]
         return cls(book.s, book.u, xs, rates, every, T)
+
+    @property
+    def events(self) -> np.ndarray:
+        """The funding steps ``E, 2E, ... <= T - 1``."""
+        return np.arange(1, self.M + 1, dtype=np.int64) * self.every
 
     @property
     def any(self) -> bool:

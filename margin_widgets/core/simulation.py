@@ -405,11 +405,24 @@ class _Run:
     """The arrays of one simulation, with the helpers the event loop needs."""
 
     def __init__(self, account: Account, X: dict[str, np.ndarray], n: int, T: int,
-                 derive: bool = True) -> None:
+                 derive: bool = True,
+                 ranges: Mapping[str, tuple[float, float]] | None = None) -> None:
         self.account = account
         book: Book = account.book
         self.book = book
         self.P = book.n
+        # the one bracket each position's notional stays in over the whole path (None where
+        # it crosses a bracket, or MM is at entry): from each symbol's lowest and highest mark
+        self.bracket: list[int | None] = [None] * self.P
+        if ranges and not book.entry_basis:
+            for i, p in enumerate(account.positions):
+                if p.symbol in ranges:
+                    lo, hi = (float(v) for v in book.x(np.array(ranges[p.symbol])))
+                    n_lo, n_hi = sorted((book.u[i] * lo, book.u[i] * hi))
+                    t = book.tiers[i]
+                    b_lo, b_hi = int(t.bracket_index(n_lo)), int(t.bracket_index(n_hi))
+                    if b_lo == b_hi:
+                        self.bracket[i] = b_lo
         self.n, self.T = n, T
         self.marks = [X[p.symbol] for p in account.positions]
         # positions on one symbol share one x array
@@ -419,7 +432,6 @@ class _Run:
             self.derive(None)
         self.cross = np.array([p.mode == "cross" for p in account.positions])
         self.iso_idx = [i for i in range(self.P) if not self.cross[i]]
-        self.steps = np.arange(T)
         # a price that touches the liquidation price exactly must trigger despite rounding
         self.tol = 1e-11 * float(book.notional_entry.sum() + account.wallet_balance)
 
@@ -511,16 +523,16 @@ def simulate(
     >>> int(r.liquidated_at[0]), float(r.wallet_balance[-1])
     (4, 0.0)
     """
-    X, single, n, T = prepare_paths(account, paths)
+    ranges: dict[str, tuple[float, float]] = {}
+    X, single, n, T = prepare_paths(account, paths, ranges)
     evs = check_events(account, events, T)
     if funding_every is not None:
         funding_every = whole_number(funding_every, "funding_every (steps between payments)", 1)
     for flag, what in ((fees, "fees"), (prices, "prices")):
         if not isinstance(flag, bool | np.bool_):
             raise MarginInputError(f"{what} must be True or False, got {flag!r}")
-    if times is None:
-        t_arr = np.arange(T)
-    else:
+    t_arr: np.ndarray | None = None        # step numbers (built once the steps kept are known)
+    if times is not None:
         if isinstance(times, str | bytes):
             raise MarginInputError("times must be one time stamp per step")
         t_arr = np.asarray(times)
@@ -543,10 +555,9 @@ def simulate(
     keep_arr = _keep_steps(keep, T) if keep is not None else None
     if display_points is not None:
         display_points = whole_number(display_points, "display_points", 2)
-    run = _Run(account, X, n, T, derive=not thin)
+    run = _Run(account, X, n, T, derive=not thin, ranges=ranges)
     book, P = run.book, run.P
     cross = run.cross
-    steps = run.steps
 
     sched = _funding(run, funding_rate, funding_every)
     out, fee_total = _rules_pass(run, sched, bool(fees), evs, thin, record=True)
@@ -561,10 +572,14 @@ def simulate(
         run.derive(step_index)
         steps = step_index
         X = {sym: np.take(a, step_index, axis=-1) for sym, a in X.items()}
-        t_arr = t_arr[step_index]
+        t_arr = step_index.copy() if t_arr is None else t_arr[step_index]
         if last_prices is not None:
             last_prices = {sym: np.take(np.asarray(v, dtype=float), step_index, axis=-1)
                            for sym, v in last_prices.items()}
+    else:
+        steps = np.arange(T)
+        if t_arr is None:
+            t_arr = np.arange(T)
     K = steps.size
     if sched is None:
         cum_f = np.zeros((P, n, K))
@@ -770,7 +785,7 @@ def _rules_pass(run: _Run, sched: FundingSchedule | None, fees: bool,
         # compute h from the marks only where a state change makes them look again
         h = None
         first = _first_breaches_by_block(book, run.x, run.cross, c_cross0, iso0, run.tol,
-                                         run.n, run.T, sched)
+                                         run.n, run.T, sched, run.bracket)
     else:
         h = run.upnl - run.mm
     out = run_rules(
@@ -813,13 +828,14 @@ def liquidation_steps(
     >>> liquidation_steps(acct, {"BTCUSDT": [60_000, 58_000, 55_000, 52_000, 50_000]})
     array([4])
     """
-    X, single, n, T = prepare_paths(account, paths)
+    ranges: dict[str, tuple[float, float]] = {}
+    X, single, n, T = prepare_paths(account, paths, ranges)
     evs = check_events(account, events, T)
     if funding_every is not None:
         funding_every = whole_number(funding_every, "funding_every (steps between payments)", 1)
     if not isinstance(fees, bool | np.bool_):
         raise MarginInputError(f"fees must be True or False, got {fees!r}")
-    run = _Run(account, X, n, T, derive=False)
+    run = _Run(account, X, n, T, derive=False, ranges=ranges)
     out, _ = _rules_pass(run, _funding(run, funding_rate, funding_every), bool(fees), evs,
                          thin=True, record=False)
     tau = out.liquidated_at
@@ -829,7 +845,8 @@ def liquidation_steps(
 
 def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray,
                              c_cross: float, iso0: np.ndarray, tol: float, n: int,
-                             T: int, F: FundingSchedule | None = None
+                             T: int, F: FundingSchedule | None = None,
+                             bracket: Sequence[int | None] | None = None
                              ) -> dict[int, np.ndarray]:
     """Each pool's first breach from the starting state (pool ``P``: the cross pool).
 
@@ -853,7 +870,7 @@ def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray
         hb: dict[int, np.ndarray] = {}
         for i in dict.fromkeys(j for _, mem, _ in need for j in mem):
             xb = xs[i][:, b0:b1]
-            hb[i] = book.upnl(i, xb) - book.mm(i, xb)
+            hb[i] = _h_block(book, i, xb, None if bracket is None else bracket[i])
         for pi, mem, c in need:
             acc = hb[mem[0]]
             funded = [j for j in mem if F is not None and F.active[j]]
@@ -869,6 +886,26 @@ def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray
             found = hit[np.arange(n), k] & (res[pi] == T)
             res[pi][found] = b0 + k[found]
     return res
+
+
+def _h_block(book: Book, i: int, x: np.ndarray, b: int | None) -> np.ndarray:
+    """``book.upnl(i, x) - book.mm(i, x)``, the same numbers, with the bracket ``b`` known.
+
+    With the whole path in bracket ``b`` the maintenance margin is the one-bracket branch of
+    :meth:`RiskTiers.maintenance_margin` (``N (mmr_b + fee) - cum_b``, floored at 0), term for
+    term, without its per-call minimum and maximum; computed in two buffers.
+    """
+    if b is None:
+        return np.asarray(book.upnl(i, x) - book.mm(i, x))
+    t = book.tiers[i]
+    mm = np.multiply(x, book.u[i])                     # the notional u x
+    mm *= t.mmrs[b] + book.extra
+    mm -= t.cums[b]
+    np.maximum(mm, 0.0, out=mm)
+    h = np.subtract(x, book.xE[i])
+    h *= book.sigma[i] * book.u[i]
+    h -= mm
+    return h
 
 
 def _keep_steps(keep: Any, T: int) -> np.ndarray:

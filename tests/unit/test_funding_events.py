@@ -234,3 +234,43 @@ def test_verdict_counterfactuals_equal_full_simulate_runs():
     for reason in v.reasons:
         assert str(reason.liquidated_at) in reason.text.replace(",", "") or \
             reason.liquidated_at < 0 or "isolated run" in reason.counterfactual
+
+
+@pytest.mark.parametrize("venue, sym, side, qty, size, wallet, end, rate, crosses", [
+    # a short whose notional rises through Binance's 600,000 USDT floor before it breaches
+    ("binance_usdm", "BTCUSDT", "short", 9.9, 1.0, 30_000.0, 64_000.0, -1e-6, True),
+    ("binance_usdm", "BTCUSDT", "long", 2.0, 1.0, 60_000.0, 58_000.0, 5e-5, False),
+    # COIN-M: a long whose notional in BTC rises through the 5 BTC floor as the price falls
+    ("binance_coinm", "BTCUSD", "long", 2_950.0, 100.0, 0.5, 50_000.0, 1e-7, True),
+    ("binance_coinm", "BTCUSD", "long", 100.0, 100.0, 1.0, 58_000.0, 5e-5, False),
+])
+def test_long_path_scanned_in_blocks_equals_the_full_run(venue, sym, side, qty, size, wallet,
+                                                          end, rate, crosses):
+    """The first scan of a thinned run goes block by block and, when a position's notional
+    stays in one bracket over the whole path, skips the bracket look-up: the same liquidation
+    steps, funding and numbers as the full run, across a bracket floor or not."""
+    T = 300_000                                 # more than one block of 262,144 steps
+    rng = np.random.default_rng(3)
+    price = np.linspace(60_000, end, T) * np.exp(
+        np.cumsum(np.r_[0.0, rng.normal(0, 0.00003, T - 1)]))
+    other = "short" if side == "long" else "long"
+    acct = Account(venues[venue], wallet, [
+        Position(sym, side, qty, 60_000, 20, "cross", contract_size=size),
+        Position(sym, other, qty / 20, 60_000, 20, "isolated", contract_size=size)])
+    kw = dict(funding_rate=rate, funding_every=8)
+    full = simulate(acct, {sym: price}, prices=False, **kw)
+    thin = simulate(acct, {sym: price}, prices=False, display_points=500, **kw)
+    # the whole position's notional along the path (what the block scan's bracket is of)
+    notional = qty * size / price if size == 100.0 else qty * price
+    t = venues[venue].tiers_for(sym)
+    assert (np.unique(t.bracket_index(notional)).size > 1) == crosses
+    k = int(full.liquidation_started_at[0])
+    if crosses:    # the breach is in the higher bracket, after the notional crossed into it
+        assert k > 0 and t.bracket_index(notional[k]) > t.bracket_index(notional[0])
+    np.testing.assert_array_equal(thin.liquidated_at, full.liquidated_at)
+    np.testing.assert_array_equal(thin.funding_paid, full.funding_paid)
+    np.testing.assert_array_equal(liquidation_steps(acct, {sym: price}, **kw),
+                                  full.liquidated_at)
+    for name in ("wallet_balance", "equity", "maintenance_margin", "quantity"):
+        np.testing.assert_allclose(getattr(thin, name), getattr(full, name)[..., thin.step_index],
+                                   rtol=1e-12, atol=1e-9, err_msg=name)
