@@ -17,14 +17,52 @@ number is the one the dense form gives, bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from .errors import MarginInputError
 
-__all__ = ["FundingSchedule", "rates_at_events"]
+__all__ = ["FundingSchedule", "rates_at_events", "reuse_funding"]
+
+# position key -> running sum, while a reuse_funding() block is open (None: no reuse)
+_REUSE: dict[tuple[Any, ...], tuple[np.ndarray, Any]] | None = None
+_REUSE_MAX = 16
+
+
+@contextmanager
+def reuse_funding() -> Iterator[None]:
+    """Within the block, a position's running sum is computed once and reused.
+
+    The runs of one change (Cross vs Isolated: both modes, then the verdict's counterfactuals,
+    each without one position) pay funding on the same positions, marks and rates: the sum
+    depends only on a position's side, size, rate and marks (and the funding interval), never
+    on its mode, the wallet or the other positions. Entries are keyed by those inputs (the
+    marks by the identity of the memory they read, held by the cache while the block is open:
+    the engine never writes to a path; a per-step rate by its bytes); they are dropped when
+    the outermost block ends, so a path changed in place later is never answered from the
+    cache. At most 16 entries.
+    """
+    global _REUSE
+    outer = _REUSE is None
+    if outer:
+        _REUSE = {}
+    try:
+        yield
+    finally:
+        if outer:
+            _REUSE = None
+
+
+def _x_key(x: np.ndarray) -> tuple[Any, ...]:
+    """The memory ``x`` reads: its address, shape and strides (each run views a path anew).
+
+    While the cache holds ``x`` that memory stays allocated, so another array with the same
+    key reads the same numbers.
+    """
+    return (x.__array_interface__["data"][0], x.shape, x.strides, x.dtype.str)
 
 _MSG = "a funding rate must be a number or one finite number per step"
 
@@ -94,8 +132,9 @@ class FundingSchedule:
 
     Attributes
     ----------
-    cum : (P, n, M + 1) array
-        ``C_i[m]``: funding paid per unit share by the m-th event (``C_i[0] = 0``).
+    cum : list of (n, M + 1) arrays
+        ``C_i[m]``: funding paid per unit share by the m-th event (``C_i[0] = 0``); one array
+        per position (positions may share one, see :func:`reuse_funding`).
     active : (P,) bool
         Positions with a non-zero rate at some event (the others pay nothing).
 
@@ -106,34 +145,61 @@ class FundingSchedule:
     """
 
     def __init__(self, s: np.ndarray, u: np.ndarray, xs: Sequence[np.ndarray],
-                 rates: Sequence[float | np.ndarray], every: int, T: int) -> None:
+                 rates: Sequence[float | np.ndarray], every: int, T: int,
+                 marks: Sequence[np.ndarray] | None = None, inverse: bool = False) -> None:
         P = len(xs)
         n = xs[0].shape[0]
         self.every = int(every)
         self.T = int(T)
         M = (T - 1) // self.every
         self.M = M
-        self.cum = np.empty((P, n, M + 1))
-        self.cum[:, :, 0] = 0.0
         self.active = np.array([M > 0 and bool(np.any(r)) for r in rates], dtype=bool)
-        pay = np.empty((n, M))
+        zero: np.ndarray | None = None
+        pay: np.ndarray | None = None
+        self.cum: list[np.ndarray] = []
         for i in range(P):
             if not self.active[i]:
-                self.cum[i] = 0.0
+                if zero is None:
+                    zero = np.zeros((n, M + 1))
+                self.cum.append(zero)
                 continue
+            key = None
+            if _REUSE is not None and marks is not None:
+                r = rates[i]
+                key = (float(s[i]), float(u[i]), self.every, self.T, inverse,
+                       _x_key(marks[i]),
+                       ("number", r) if isinstance(r, float) else ("bytes", r.tobytes()))
+                hit = _REUSE.get(key)
+                if hit is not None:
+                    self.cum.append(hit[0])
+                    continue
+            c = np.empty((n, M + 1))
+            c[:, 0] = 0.0
+            if pay is None:
+                pay = np.empty((n, M))
             # s (u x) r, in that order (a product of two floats does not depend on the order of
             # its factors, so the in-place steps give the same numbers); one buffer for all
             np.multiply(xs[i][:, self.every::self.every][:, :M], u[i], out=pay)
             np.multiply(pay, s[i], out=pay)
             np.multiply(pay, rates[i], out=pay)
-            np.cumsum(pay, axis=-1, out=self.cum[i, :, 1:])
+            np.cumsum(pay, axis=-1, out=c[:, 1:])
+            self.cum.append(c)
+            if _REUSE is not None and key is not None and len(_REUSE) < _REUSE_MAX:
+                # the marks ride along: their memory cannot be reused while the entry lives
+                assert marks is not None
+                _REUSE[key] = (c, marks[i])
 
     @classmethod
     def build(cls, book: Any, xs: Sequence[np.ndarray], funding_rate: Any, every: int,
-              T: int) -> FundingSchedule:
-        """The schedule of ``book``'s positions (see :func:`rates_at_events`)."""
+              T: int, marks: Sequence[np.ndarray] | None = None) -> FundingSchedule:
+        """The schedule of ``book``'s positions (see :func:`rates_at_events`).
+
+        ``marks``: the mark paths ``xs`` were derived from (``x = P`` or ``1 / P``); with
+        them a :func:`reuse_funding` block can reuse a position's running sum.
+        """
         rates = [rates_at_events(funding_rate, sym, T, every) for sym in book.symbols_of]
-        return cls(book.s, book.u, xs, rates, every, T)
+        return cls(book.s, book.u, xs, rates, every, T, marks=marks,
+                   inverse=bool(book.inverse))
 
     @property
     def events(self) -> np.ndarray:
@@ -155,13 +221,17 @@ class FundingSchedule:
 
     def dense(self) -> np.ndarray:
         """The ``(P, n, T)`` form (what ``simulate`` held before; for short paths)."""
-        return np.take(self.cum, self.index(np.arange(self.T)), axis=-1)
+        return self.take(self.index(np.arange(self.T)))
+
+    def take(self, cols: np.ndarray) -> np.ndarray:
+        """``C`` of every position at event columns ``cols``, ``(P, n, len(cols))``."""
+        return np.stack([np.take(c, cols, axis=-1) for c in self.cum])
 
     def block(self, i: int, b0: int, b1: int, row: int | None = None) -> np.ndarray:
         """``F_i`` at steps ``b0 .. b1 - 1``: ``(n, b1 - b0)``, or ``(b1 - b0,)`` for one row."""
         E = self.every
         m0, m1 = b0 // E, (b1 - 1) // E + 1
-        c = self.cum[i] if row is None else self.cum[i, row]
+        c = self.cum[i] if row is None else self.cum[i][row]
         rep = np.repeat(c[..., m0:m1], E, axis=-1)
         off = b0 - m0 * E
         return rep[..., off:off + (b1 - b0)]

@@ -35,7 +35,7 @@ import numpy as np
 from .account import Account, ratio
 from .book import Book
 from .errors import MAX_PRICE, MarginInputError, positive_finite, whole_number
-from .funding import FundingSchedule
+from .funding import FundingSchedule, reuse_funding
 from .rules import RulesOutput, run_rules
 
 __all__ = [
@@ -586,7 +586,7 @@ def simulate(
     elif step_index is None:
         cum_f = sched.dense()
     else:
-        cum_f = np.take(sched.cum, sched.index(step_index), axis=-1)
+        cum_f = sched.take(sched.index(step_index))
 
     # --- the state along the path, rebuilt from the engine's changes -------------------------
     f_at = np.ones((P, n, K))
@@ -763,7 +763,8 @@ def _funding(run: _Run, funding_rate: Any, funding_every: int | None
     """Funding ``s * N * rate`` at the funding steps, kept at the funding events only."""
     if funding_every is None:
         return None
-    sched = FundingSchedule.build(run.book, run.x, funding_rate, int(funding_every), run.T)
+    sched = FundingSchedule.build(run.book, run.x, funding_rate, int(funding_every), run.T,
+                                  marks=run.marks)
     return sched if sched.any else None     # no rate at any funding step: nothing is paid
 
 
@@ -1019,11 +1020,13 @@ def compare_modes(
     events = list(kwargs.pop("events", ()))
     cross_events = [e for e in events
                     if _as_event(e).kind not in ("add_margin", "remove_margin")]
-    return {
-        "cross": simulate(account.with_mode("cross"), paths, events=cross_events, **kwargs),
-        "isolated": simulate(account.with_mode("isolated", allocation), paths, events=events,
-                             **kwargs),
-    }
+    with reuse_funding():          # the two runs pay funding on the same positions
+        return {
+            "cross": simulate(account.with_mode("cross"), paths, events=cross_events,
+                              **kwargs),
+            "isolated": simulate(account.with_mode("isolated", allocation), paths,
+                                 events=events, **kwargs),
+        }
 
 
 ATTRIBUTION_PARTS = ("other positions' PnL", "other positions' maintenance margin", "funding",

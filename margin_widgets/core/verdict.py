@@ -43,6 +43,7 @@ import numpy as np
 from .account import Account
 from .errors import MarginInputError
 from .formatting import fmt_money
+from .funding import reuse_funding
 from .simulation import (
     SimulationResult,
     TransferEvent,
@@ -200,6 +201,12 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
     liquidation pass of ``simulate`` without its series) of the cross account with one
     position removed, same wallet, same path.
     """
+    with reuse_funding():    # every run here pays funding on the same positions and marks
+        return _verdict(account, paths, both, kwargs)
+
+
+def _verdict(account: Account, paths: Mapping[str, Any],
+             both: Mapping[str, SimulationResult] | None, kwargs: dict[str, Any]) -> Verdict:
     if both is None:
         both = compare_modes(account, paths, **kwargs)
     cross, iso = both["cross"], both["isolated"]

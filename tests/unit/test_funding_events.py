@@ -274,3 +274,37 @@ def test_long_path_scanned_in_blocks_equals_the_full_run(venue, sym, side, qty, 
     for name in ("wallet_balance", "equity", "maintenance_margin", "quantity"):
         np.testing.assert_allclose(getattr(thin, name), getattr(full, name)[..., thin.step_index],
                                    rtol=1e-12, atol=1e-9, err_msg=name)
+
+
+def test_reused_funding_gives_the_same_runs_and_never_outlives_its_block():
+    """Within ``reuse_funding()`` a position's funding is computed once for all the runs of a
+    change; every run equals the same run made alone, and after the block a path changed in
+    place is read afresh."""
+    from margin_widgets.core.funding import reuse_funding
+    from margin_widgets.core.simulation import compare_modes
+
+    T = 5_000
+    acct = _hl_account()
+    paths = {"BTC": _gbm(T, 60_000, 0.3, 1, -0.1), "ETH": _gbm(T, 3_000, 0.3, 2, 0.1)}
+    rate = {"BTC": 0.0004, "ETH": _mid_path_rate(T, T // 3, 0.0002, -0.0009)}
+    kw = dict(funding_rate=rate, funding_every=3, display_points=400)
+    alone = {m: simulate(acct.with_mode(m), paths, **kw) for m in ("cross", "isolated")}
+    with reuse_funding():
+        both = compare_modes(acct, paths, **kw)
+        again = compare_modes(acct, paths, **kw)
+        a2, p2, e2 = without_position(acct.with_mode("cross"), paths, [], 0)
+        np.testing.assert_array_equal(liquidation_steps(a2, p2, **{
+            k: v for k, v in kw.items() if k != "display_points"}),
+            simulate(a2, p2, **kw).liquidated_at)
+    for m in ("cross", "isolated"):
+        for r in (both[m], again[m]):
+            np.testing.assert_array_equal(r.funding_paid, alone[m].funding_paid)
+            np.testing.assert_array_equal(r.wallet_balance, alone[m].wallet_balance)
+            np.testing.assert_array_equal(r.liquidated_at, alone[m].liquidated_at)
+    # the same array, changed in place after the block: a new block reads the new marks
+    paths["BTC"][1:] *= 0.97
+    with reuse_funding():
+        moved = compare_modes(acct, paths, **kw)["cross"]
+    fresh = simulate(acct.with_mode("cross"), {s: p.copy() for s, p in paths.items()}, **kw)
+    np.testing.assert_array_equal(moved.funding_paid, fresh.funding_paid)
+    assert not np.array_equal(moved.funding_paid, alone["cross"].funding_paid)
