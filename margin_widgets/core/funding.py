@@ -17,6 +17,7 @@ number is the one the dense form gives, bit for bit.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -27,9 +28,13 @@ from .errors import MarginInputError
 
 __all__ = ["FundingSchedule", "rates_at_events", "reuse_funding"]
 
-# position key -> running sum, while a reuse_funding() block is open (None: no reuse)
-_REUSE: dict[tuple[Any, ...], tuple[np.ndarray, Any]] | None = None
+# per thread, while a reuse_funding() block is open: position key -> (running sum, marks)
+_LOCAL = threading.local()
 _REUSE_MAX = 16
+
+
+def _reuse() -> dict[tuple[Any, ...], tuple[np.ndarray, Any]] | None:
+    return getattr(_LOCAL, "reuse", None)
 
 
 @contextmanager
@@ -43,17 +48,16 @@ def reuse_funding() -> Iterator[None]:
     marks by the identity of the memory they read, held by the cache while the block is open:
     the engine never writes to a path; a per-step rate by its bytes); they are dropped when
     the outermost block ends, so a path changed in place later is never answered from the
-    cache. At most 16 entries.
+    cache. At most 16 entries; each thread has its own.
     """
-    global _REUSE
-    outer = _REUSE is None
+    outer = _reuse() is None
     if outer:
-        _REUSE = {}
+        _LOCAL.reuse = {}
     try:
         yield
     finally:
         if outer:
-            _REUSE = None
+            _LOCAL.reuse = None
 
 
 def _x_key(x: np.ndarray) -> tuple[Any, ...]:
@@ -157,6 +161,7 @@ class FundingSchedule:
         zero: np.ndarray | None = None
         pay: np.ndarray | None = None
         self.cum: list[np.ndarray] = []
+        reuse = _reuse()
         for i in range(P):
             if not self.active[i]:
                 if zero is None:
@@ -164,12 +169,12 @@ class FundingSchedule:
                 self.cum.append(zero)
                 continue
             key = None
-            if _REUSE is not None and marks is not None:
+            if reuse is not None and marks is not None:
                 r = rates[i]
                 key = (float(s[i]), float(u[i]), self.every, self.T, inverse,
                        _x_key(marks[i]),
                        ("number", r) if isinstance(r, float) else ("bytes", r.tobytes()))
-                hit = _REUSE.get(key)
+                hit = reuse.get(key)
                 if hit is not None:
                     self.cum.append(hit[0])
                     continue
@@ -184,10 +189,10 @@ class FundingSchedule:
             np.multiply(pay, rates[i], out=pay)
             np.cumsum(pay, axis=-1, out=c[:, 1:])
             self.cum.append(c)
-            if _REUSE is not None and key is not None and len(_REUSE) < _REUSE_MAX:
+            if reuse is not None and key is not None and len(reuse) < _REUSE_MAX:
                 # the marks ride along: their memory cannot be reused while the entry lives
                 assert marks is not None
-                _REUSE[key] = (c, marks[i])
+                reuse[key] = (c, marks[i])
 
     @classmethod
     def build(cls, book: Any, xs: Sequence[np.ndarray], funding_rate: Any, every: int,

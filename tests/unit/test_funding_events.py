@@ -308,3 +308,17 @@ def test_reused_funding_gives_the_same_runs_and_never_outlives_its_block():
     fresh = simulate(acct.with_mode("cross"), {s: p.copy() for s, p in paths.items()}, **kw)
     np.testing.assert_array_equal(moved.funding_paid, fresh.funding_paid)
     assert not np.array_equal(moved.funding_paid, alone["cross"].funding_paid)
+
+
+def test_a_reuse_block_belongs_to_its_thread():
+    import threading
+
+    from margin_widgets.core import funding
+
+    seen = []
+    with funding.reuse_funding():
+        assert funding._reuse() == {}
+        t = threading.Thread(target=lambda: seen.append(funding._reuse()))
+        t.start()
+        t.join()
+    assert seen == [None] and funding._reuse() is None
