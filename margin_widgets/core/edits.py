@@ -209,8 +209,12 @@ class _Funding:
                 self.kept = kept
                 break
         else:
-            g = self.g(np.arange(path.shape[-1]))
-            self.kept = np.cumsum(g)[self.idx]
+            # the running sum over the funding steps alone: the sum over every step adds only
+            # zeros besides (the same numbers), and G(t) is its value at event t // E
+            ev = np.arange(every, path.shape[-1], every)
+            run = np.zeros(ev.size + 1)
+            np.cumsum(self.g(ev), out=run[1:])
+            self.kept = run[self.idx // every]
             _Funding._cache = [(result, key, self.kept), *_Funding._cache[:5]]
 
     def x_at(self, steps: np.ndarray) -> np.ndarray:

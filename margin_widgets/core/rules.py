@@ -31,6 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 if TYPE_CHECKING:
     from .book import Book
+    from .funding import FundingSchedule
 
 __all__ = ["PartialLiquidation", "RulesOutput", "run_rules"]
 
@@ -151,7 +152,8 @@ class _Win:
 class _Rules:
     def __init__(
         self, book: Book, cross: np.ndarray, xs: Sequence[np.ndarray], H: np.ndarray | None,
-        F: np.ndarray | None, c_cross0: float, iso0: np.ndarray, *, liq_rate: float | None,
+        F: np.ndarray | FundingSchedule | None, c_cross0: float, iso0: np.ndarray, *,
+        liq_rate: float | None,
         partial: PartialLiquidation | None, auto_add: np.ndarray, record: bool,
         probe_steps: np.ndarray | None, tol: float, currency: str,
         h_fn: Callable[[int, np.ndarray, np.ndarray], np.ndarray] | None = None,
@@ -210,7 +212,9 @@ class _Rules:
             self._up_probe = [book.upnl(i, x_probe[id(xs[i])]) for i in range(self.P)]
             if F is not None:
                 for i in range(self.P):
-                    self._up_probe[i] -= np.take(F[i], probe_steps, axis=1).T
+                    self._up_probe[i] -= (
+                        np.take(F[i], probe_steps, axis=1) if isinstance(F, np.ndarray)
+                        else F.at(i, probe_steps)).T
             self._c0 = float(c_cross0) + float(sum(float(iso0[i]) for i in self.iso_idx))
             # every change as (rows, first probe column it shows in, dc, df): the equity at the
             # probes is built once at the end, from cumulative sums
@@ -222,6 +226,9 @@ class _Rules:
         if isinstance(cols, slice):                 # every row, a range of steps: no gather
             return a[:, cols]
         if isinstance(cols, _Win):                  # w consecutive steps per row: row copies
+            if rows.size == 1:                      # one row: a view, no copy
+                st = int(cols.start[0])
+                return a[int(rows[0]), st:st + cols.w][None, :]
             return sliding_window_view(a, cols.w, axis=-1)[rows, cols.start]
         if cols.shape[1] == 1:                      # one step per row
             return a[rows, cols[:, 0]][:, None]
@@ -256,10 +263,43 @@ class _Rules:
             out[some] = fs * self.book.upnl(i, x[some]) - self._mm_f(i, fs, x[some])
         return out
 
+    def _Ft(self, i: int, rows: np.ndarray, cols: Any) -> np.ndarray:
+        """Cumulative funding per unit share of position ``i`` at ``(rows, cols)``."""
+        F = self.F
+        assert F is not None
+        if isinstance(F, np.ndarray):
+            return self._take(F[i], rows, cols)
+        # a FundingSchedule: F(t) is its running sum at event t // E (the same numbers)
+        c = F.cum[i]
+        if isinstance(cols, slice):
+            return np.take(c, F.index(np.arange(self.T)[cols]), axis=-1)
+        if isinstance(cols, _Win):
+            if rows.size <= 8:                      # a few rows: each a repeat of its events
+                return np.stack([F.block(i, int(st), int(st) + cols.w, row=int(r))
+                                 for r, st in zip(rows, cols.start, strict=True)])
+            idx = F.index(cols.start[:, None] + np.arange(cols.w)[None, :])
+            return c[rows[:, None], idx]
+        if cols.shape[1] == 1:
+            return c[rows, F.index(cols[:, 0])][:, None]
+        return c[rows[:, None], F.index(cols)]
+
+    def _F_at(self, i: int, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Cumulative funding per unit share of position ``i`` at one step ``k`` per row."""
+        F = self.F
+        assert F is not None
+        if isinstance(F, np.ndarray):
+            return F[i][rows, k]
+        return F.cum[i][rows, F.index(k)]
+
     def _fund(self, i: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | float:
-        if self.F is None:
+        if self.F is None or self._F_idle(i):
             return 0.0
-        return self.f[i, rows][:, None] * self._take(self.F[i], rows, cols)
+        return self.f[i, rows][:, None] * self._Ft(i, rows, cols)
+
+    def _F_idle(self, i: int) -> bool:
+        """Position ``i`` pays no funding at any step (a schedule knows; an array is read)."""
+        F = self.F
+        return F is not None and not isinstance(F, np.ndarray) and not bool(F.active[i])
 
     def _wallet_c(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         w: Any = self.c_cross[rows][:, None]
@@ -371,7 +411,8 @@ class _Rules:
                     acc += self.H[j][:, whole_cols]
                 if self.F is not None:
                     for j in members:
-                        acc -= self.F[j][:, whole_cols]
+                        if not self._F_idle(j):
+                            acc -= self._Ft(j, rows, whole_cols)
                 hit = acc <= (self.tol - c)[:, None]
             else:
                 g = (self._g_cross(rows, whole_cols) if pool is None
@@ -382,26 +423,28 @@ class _Rules:
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(rows.size), k]
             return np.where(found, k, T).astype(np.int64)
-        for w in (8, 128, 4096, 131072, T):   # geometric: a long path stops early
-            if todo.size == 0:
-                break
+        # geometric windows, then windows of at most 2^18 steps: a breach soon after t0 is
+        # found early, and a late one costs about its distance, not the rest of the path
+        w = 8
+        while todo.size:
             r = rows[todo]
             # a window of w steps from lo, shifted left where it would pass the end (the
             # steps before lo are then masked); only as wide as the widest row needs
             ww = int(min(w, T, int((t1[todo] - lo[todo]).max())))
             st = np.minimum(lo[todo], T - ww)
-            cols = st[:, None] + np.arange(ww)[None, :]
-            valid = (cols >= lo[todo][:, None]) & (cols < t1[todo][:, None])
+            at = np.arange(ww)[None, :]
+            valid = (at >= (lo[todo] - st)[:, None]) & (at < (t1[todo] - st)[:, None])
             win = _Win(st, ww)
             g = self._g_cross(r, win) if pool is None else self._g_iso(pool, r, win)
             hit = (g <= self.tol) & valid
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(r.size), k]
-            out[todo[found]] = cols[found, k[found]]
+            out[todo[found]] = st[found] + k[found]
             end = lo[todo] + w
             rest = ~found & (end < t1[todo])
             lo[todo] = end
             todo = todo[rest]
+            w = min(w * 16, 1 << 18)
         return out
 
     # -- state changes ------------------------------------------------------------------------
@@ -474,7 +517,7 @@ class _Rules:
         """Change the open share, keeping the pool's wallet continuous (funding coefficient)."""
         old = self.f[i, rows]
         if self.F is not None:
-            adj = (new - old) * self.F[i][rows, k]
+            adj = (new - old) * self._F_at(i, rows, k)
             if pool_iso:
                 self.c_iso[i, rows] += adj
             else:
@@ -821,7 +864,8 @@ class _Rules:
 
 def run_rules(
     book: Book, cross: np.ndarray, xs: Sequence[np.ndarray], *, H: np.ndarray | None,
-    F: np.ndarray | None, c_cross0: float, iso0: np.ndarray, events: Sequence[Any],
+    F: np.ndarray | FundingSchedule | None, c_cross0: float, iso0: np.ndarray,
+    events: Sequence[Any],
     liq_rate: float | None, partial: PartialLiquidation | None, auto_add: np.ndarray,
     record: bool = False, probe_steps: np.ndarray | None = None, tol: float = 0.0,
     currency: str = "", first_breach: dict[int, np.ndarray] | None = None,
@@ -839,8 +883,10 @@ def run_rules(
         ``x`` (price or 1 / price) of each position's symbol.
     H : (P, n, T) array or None
         ``uPnL - MM`` of each whole position (a cache; computed when missing).
-    F : (P, n, T) array or None
-        Cumulative funding paid per unit share (``None``: no funding).
+    F : (P, n, T) array, FundingSchedule or None
+        Cumulative funding paid per unit share (``None``: no funding); a
+        :class:`~margin_widgets.core.funding.FundingSchedule` holds it at the funding events
+        only (the same numbers, read at ``t // E``).
     c_cross0, iso0
         Cross wallet after opening fees, and each position's isolated margin.
     events : list of TransferEvent, sorted by step

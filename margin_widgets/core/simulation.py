@@ -35,7 +35,8 @@ import numpy as np
 from .account import Account, ratio
 from .book import Book
 from .errors import MAX_PRICE, MarginInputError, positive_finite, whole_number
-from .rules import run_rules
+from .funding import FundingSchedule, reuse_funding
+from .rules import RulesOutput, run_rules
 
 __all__ = [
     "Event",
@@ -45,6 +46,7 @@ __all__ = [
     "compare_modes",
     "attribute",
     "prepare_paths",
+    "liquidation_steps",
 ]
 
 TRANSFER_KINDS = ("add_margin", "remove_margin", "deposit", "withdraw")
@@ -403,11 +405,24 @@ class _Run:
     """The arrays of one simulation, with the helpers the event loop needs."""
 
     def __init__(self, account: Account, X: dict[str, np.ndarray], n: int, T: int,
-                 derive: bool = True) -> None:
+                 derive: bool = True,
+                 ranges: Mapping[str, tuple[float, float]] | None = None) -> None:
         self.account = account
         book: Book = account.book
         self.book = book
         self.P = book.n
+        # the one bracket each position's notional stays in over the whole path (None where
+        # it crosses a bracket, or MM is at entry): from each symbol's lowest and highest mark
+        self.bracket: list[int | None] = [None] * self.P
+        if ranges and not book.entry_basis:
+            for i, p in enumerate(account.positions):
+                if p.symbol in ranges:
+                    lo, hi = (float(v) for v in book.x(np.array(ranges[p.symbol])))
+                    n_lo, n_hi = sorted((book.u[i] * lo, book.u[i] * hi))
+                    t = book.tiers[i]
+                    b_lo, b_hi = int(t.bracket_index(n_lo)), int(t.bracket_index(n_hi))
+                    if b_lo == b_hi:
+                        self.bracket[i] = b_lo
         self.n, self.T = n, T
         self.marks = [X[p.symbol] for p in account.positions]
         # positions on one symbol share one x array
@@ -417,7 +432,6 @@ class _Run:
             self.derive(None)
         self.cross = np.array([p.mode == "cross" for p in account.positions])
         self.iso_idx = [i for i in range(self.P) if not self.cross[i]]
-        self.steps = np.arange(T)
         # a price that touches the liquidation price exactly must trigger despite rounding
         self.tol = 1e-11 * float(book.notional_entry.sum() + account.wallet_balance)
 
@@ -509,16 +523,16 @@ def simulate(
     >>> int(r.liquidated_at[0]), float(r.wallet_balance[-1])
     (4, 0.0)
     """
-    X, single, n, T = prepare_paths(account, paths)
+    ranges: dict[str, tuple[float, float]] = {}
+    X, single, n, T = prepare_paths(account, paths, ranges)
     evs = check_events(account, events, T)
     if funding_every is not None:
         funding_every = whole_number(funding_every, "funding_every (steps between payments)", 1)
     for flag, what in ((fees, "fees"), (prices, "prices")):
         if not isinstance(flag, bool | np.bool_):
             raise MarginInputError(f"{what} must be True or False, got {flag!r}")
-    if times is None:
-        t_arr = np.arange(T)
-    else:
+    t_arr: np.ndarray | None = None        # step numbers (built once the steps kept are known)
+    if times is not None:
         if isinstance(times, str | bytes):
             raise MarginInputError("times must be one time stamp per step")
         t_arr = np.asarray(times)
@@ -541,49 +555,13 @@ def simulate(
     keep_arr = _keep_steps(keep, T) if keep is not None else None
     if display_points is not None:
         display_points = whole_number(display_points, "display_points", 2)
-    run = _Run(account, X, n, T, derive=not thin)
-    book, P, venue = run.book, run.P, account.venue
+    run = _Run(account, X, n, T, derive=not thin, ranges=ranges)
+    book, P = run.book, run.P
     cross = run.cross
-    steps = run.steps
 
-    # --- funding: s * N * rate at funding steps -------------------------------------------
-    cum_f_full: np.ndarray | None = None
-    if funding_every is not None:
-        cum_f_full = np.zeros((P, n, T))
-        is_f = (steps % int(funding_every) == 0) & (steps > 0)
-        for i, p in enumerate(account.positions):
-            r = _rate_array(funding_rate, p.symbol, T) * is_f
-            if r.any():
-                cum_f_full[i] = np.cumsum(book.s[i] * book.notional(i, run.x[i]) * r, axis=-1)
-
-    # --- opening fees ----------------------------------------------------------------------
-    open_fee = (venue.taker_fee * book.notional_entry) if fees else np.zeros(P)
-    fee_total = float(open_fee.sum())
-
+    sched = _funding(run, funding_rate, funding_every)
+    out, fee_total = _rules_pass(run, sched, bool(fees), evs, thin, record=True)
     iso0 = account.isolated_margins
-    c_cross0 = account.cross_wallet - fee_total
-    first: dict[int, np.ndarray] | None = None
-    h: np.ndarray | None
-    if thin and cum_f_full is None:
-        # each pool's first breach, block by block with the arithmetic of the full run, and
-        # no block past the step where every pool of every path has breached; the rules then
-        # compute h from the marks only where a state change makes them look again
-        h = None
-        first = _first_breaches_by_block(book, run.x, cross, c_cross0, iso0, run.tol, n, T)
-    elif thin:  # each position's own margin contribution, without keeping its two terms
-        h = np.empty((P, n, T))
-        for i in range(P):
-            np.subtract(book.upnl(i, run.x[i]), book.mm(i, run.x[i]), out=h[i])
-    else:
-        h = run.upnl - run.mm
-    out = run_rules(
-        book, cross, run.x, H=h, F=cum_f_full,
-        c_cross0=c_cross0, iso0=iso0, events=evs,
-        liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
-        auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
-        record=True, tol=run.tol, currency=account.currency, first_breach=first,
-    )
-    del h
     tau = out.liquidated_at
 
     # --- the display steps ------------------------------------------------------------------
@@ -594,17 +572,21 @@ def simulate(
         run.derive(step_index)
         steps = step_index
         X = {sym: np.take(a, step_index, axis=-1) for sym, a in X.items()}
-        t_arr = t_arr[step_index]
+        t_arr = step_index.copy() if t_arr is None else t_arr[step_index]
         if last_prices is not None:
             last_prices = {sym: np.take(np.asarray(v, dtype=float), step_index, axis=-1)
                            for sym, v in last_prices.items()}
+    else:
+        steps = np.arange(T)
+        if t_arr is None:
+            t_arr = np.arange(T)
     K = steps.size
-    if cum_f_full is None:
+    if sched is None:
         cum_f = np.zeros((P, n, K))
     elif step_index is None:
-        cum_f = cum_f_full
+        cum_f = sched.dense()
     else:
-        cum_f = np.take(cum_f_full, step_index, axis=-1)
+        cum_f = sched.take(sched.index(step_index))
 
     # --- the state along the path, rebuilt from the engine's changes -------------------------
     f_at = np.ones((P, n, K))
@@ -643,15 +625,16 @@ def simulate(
         fund_paid = np.cumsum(f_at * dF, axis=-1)
     else:
         fund_paid = np.zeros((P, n, K))
-        if cum_f_full is not None:
-            # summed over every step of the path, one position at a time (bounded memory)
+        if sched is not None:
+            # summed over the funding events (every other step pays nothing), one position at
+            # a time: the open share at each event times that event's increment of F
             assert step_index is not None
+            cols = sched.index(step_index)
             for i in range(P):
-                if not cum_f_full[i].any():
+                if not sched.active[i]:
                     continue
-                fi = _share_at(out.changes, i, n, T, 1.0)
-                dFi = np.diff(cum_f_full[i], axis=-1, prepend=0.0)
-                fund_paid[i] = np.take(np.cumsum(fi * dFi, axis=-1), step_index, axis=-1)
+                fi = _share_at(out.changes, i, n, sched.events, 1.0)
+                fund_paid[i] = np.take(sched.paid(i, fi), cols, axis=-1)
     F_at = f_at * cum_f
     F_after = f_after * cum_f
     wc_pre = cc_at - (F_at[cross].sum(axis=0) if cross.any() else 0.0)
@@ -775,15 +758,103 @@ def simulate(
     )
 
 
+def _funding(run: _Run, funding_rate: Any, funding_every: int | None
+             ) -> FundingSchedule | None:
+    """Funding ``s * N * rate`` at the funding steps, kept at the funding events only."""
+    if funding_every is None:
+        return None
+    sched = FundingSchedule.build(run.book, run.x, funding_rate, int(funding_every), run.T,
+                                  marks=run.marks)
+    return sched if sched.any else None     # no rate at any funding step: nothing is paid
+
+
+def _rules_pass(run: _Run, sched: FundingSchedule | None, fees: bool,
+                evs: list[TransferEvent], thin: bool, record: bool
+                ) -> tuple[RulesOutput, float]:
+    """The liquidation engine over every step; returns its output and the opening fees."""
+    account, book = run.account, run.book
+    venue = account.venue
+    open_fee = (venue.taker_fee * book.notional_entry) if fees else np.zeros(run.P)
+    fee_total = float(open_fee.sum())
+    iso0 = account.isolated_margins
+    c_cross0 = account.cross_wallet - fee_total
+    first: dict[int, np.ndarray] | None = None
+    h: np.ndarray | None
+    if thin:
+        # each pool's first breach, block by block with the arithmetic of the full run, and
+        # no block past the step where every pool of every path has breached; the rules then
+        # compute h from the marks only where a state change makes them look again
+        h = None
+        first = _first_breaches_by_block(book, run.x, run.cross, c_cross0, iso0, run.tol,
+                                         run.n, run.T, sched, run.bracket)
+    else:
+        h = run.upnl - run.mm
+    out = run_rules(
+        book, run.cross, run.x, H=h, F=sched,
+        c_cross0=c_cross0, iso0=iso0, events=evs,
+        liq_rate=venue.liquidation_fee_rate, partial=venue.partial_liquidation,
+        auto_add=np.array([p.auto_add_margin for p in account.positions], bool),
+        record=record, tol=run.tol, currency=account.currency, first_breach=first,
+    )
+    return out, fee_total
+
+
+def liquidation_steps(
+    account: Account,
+    paths: Mapping[str, Any],
+    *,
+    funding_rate: float | Sequence[float] | Mapping[str, Any] = 0.0,
+    funding_every: int | None = None,
+    fees: bool = True,
+    events: Iterable[TransferEvent | Mapping[str, Any]] = (),
+) -> np.ndarray:
+    """``simulate(account, paths, ...).liquidated_at``, without building any series.
+
+    The same liquidation engine over every step of the path (the rules of :func:`simulate`:
+    funding, transfers, auto-add margin, partial and full liquidation), run as a thinned
+    ``simulate`` runs it, but nothing is recorded and no display series, events table or
+    price is computed: for a counterfactual that only asks *when* a run liquidates.
+
+    Returns
+    -------
+    ndarray
+        ``(P,)`` or ``(P, n_paths)``: the step at which liquidation closed each position,
+        -1 if never.
+
+    Examples
+    --------
+    >>> from margin_widgets.core import Account, Position, RiskTiers, Venue
+    >>> acct = Account(Venue("demo", tiers=RiskTiers.flat(0.004)), 10_000,
+    ...                [Position("BTCUSDT", "long", 1, 60_000, leverage=10)])
+    >>> liquidation_steps(acct, {"BTCUSDT": [60_000, 58_000, 55_000, 52_000, 50_000]})
+    array([4])
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    X, single, n, T = prepare_paths(account, paths, ranges)
+    evs = check_events(account, events, T)
+    if funding_every is not None:
+        funding_every = whole_number(funding_every, "funding_every (steps between payments)", 1)
+    if not isinstance(fees, bool | np.bool_):
+        raise MarginInputError(f"fees must be True or False, got {fees!r}")
+    run = _Run(account, X, n, T, derive=False, ranges=ranges)
+    out, _ = _rules_pass(run, _funding(run, funding_rate, funding_every), bool(fees), evs,
+                         thin=True, record=False)
+    tau = out.liquidated_at
+    steps = np.where(tau < T, tau, -1)
+    return steps[:, 0] if single else steps
+
+
 def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray,
                              c_cross: float, iso0: np.ndarray, tol: float, n: int,
-                             T: int) -> dict[int, np.ndarray]:
+                             T: int, F: FundingSchedule | None = None,
+                             bracket: Sequence[int | None] | None = None
+                             ) -> dict[int, np.ndarray]:
     """Each pool's first breach from the starting state (pool ``P``: the cross pool).
 
-    The same sums and comparison as the rules' first scan over ``H = uPnL - MM``, taken a
-    block of steps at a time (a few MB, read back from cache) and stopped once every pool of
-    every path has breached: a long path whose positions are liquidated early is not read to
-    its end here.
+    The same sums and comparison as the rules' first scan over ``H = uPnL - MM`` (less each
+    member's cumulative funding ``F``, read from its events), taken a block of steps at a time
+    (a few MB, read back from cache) and stopped once every pool of every path has breached:
+    a long path whose positions are liquidated early is not read to its end here.
     """
     P = book.n
     pools: list[tuple[int, list[int], float]] = []
@@ -800,18 +871,42 @@ def _first_breaches_by_block(book: Book, xs: list[np.ndarray], cross: np.ndarray
         hb: dict[int, np.ndarray] = {}
         for i in dict.fromkeys(j for _, mem, _ in need for j in mem):
             xb = xs[i][:, b0:b1]
-            hb[i] = book.upnl(i, xb) - book.mm(i, xb)
+            hb[i] = _h_block(book, i, xb, None if bracket is None else bracket[i])
         for pi, mem, c in need:
             acc = hb[mem[0]]
-            if len(mem) > 1:
+            funded = [j for j in mem if F is not None and F.active[j]]
+            if len(mem) > 1 or funded:
                 acc = acc.copy()
                 for j in mem[1:]:
                     acc += hb[j]
+            for j in funded:
+                assert F is not None
+                F.subtract_from(j, acc, b0)
             hit = acc <= tol - c
             k = np.argmax(hit, axis=1)
             found = hit[np.arange(n), k] & (res[pi] == T)
             res[pi][found] = b0 + k[found]
     return res
+
+
+def _h_block(book: Book, i: int, x: np.ndarray, b: int | None) -> np.ndarray:
+    """``book.upnl(i, x) - book.mm(i, x)``, the same numbers, with the bracket ``b`` known.
+
+    With the whole path in bracket ``b`` the maintenance margin is the one-bracket branch of
+    :meth:`RiskTiers.maintenance_margin` (``N (mmr_b + fee) - cum_b``, floored at 0), term for
+    term, without its per-call minimum and maximum; computed in two buffers.
+    """
+    if b is None:
+        return np.asarray(book.upnl(i, x) - book.mm(i, x))
+    t = book.tiers[i]
+    mm = np.multiply(x, book.u[i])                     # the notional u x
+    mm *= t.mmrs[b] + book.extra
+    mm -= t.cums[b]
+    np.maximum(mm, 0.0, out=mm)
+    h = np.subtract(x, book.xE[i])
+    h *= book.sigma[i] * book.u[i]
+    h -= mm
+    return h
 
 
 def _keep_steps(keep: Any, T: int) -> np.ndarray:
@@ -856,11 +951,10 @@ def _display_steps(X: Mapping[str, np.ndarray], T: int, keep: np.ndarray | None,
     return np.unique(np.concatenate(parts))
 
 
-def _share_at(changes: list[tuple[Any, ...]], i: int, n: int, T: int,
+def _share_at(changes: list[tuple[Any, ...]], i: int, n: int, steps: np.ndarray,
               start: float) -> np.ndarray:
-    """Open share of position ``i`` when the engine looks at each step, ``(n, T)``."""
-    f = np.full((n, T), start)
-    steps = np.arange(T)
+    """Open share of position ``i`` when the engine looks at each of ``steps``, ``(n, S)``."""
+    f = np.full((n, steps.size), start)
     for k, after_only, rows, f_new, *_ in changes:
         eff = np.asarray(k) + (1 if after_only else 0)
         mask = steps[None, :] >= eff[:, None]
@@ -926,11 +1020,13 @@ def compare_modes(
     events = list(kwargs.pop("events", ()))
     cross_events = [e for e in events
                     if _as_event(e).kind not in ("add_margin", "remove_margin")]
-    return {
-        "cross": simulate(account.with_mode("cross"), paths, events=cross_events, **kwargs),
-        "isolated": simulate(account.with_mode("isolated", allocation), paths, events=events,
-                             **kwargs),
-    }
+    with reuse_funding():          # the two runs pay funding on the same positions
+        return {
+            "cross": simulate(account.with_mode("cross"), paths, events=cross_events,
+                              **kwargs),
+            "isolated": simulate(account.with_mode("isolated", allocation), paths,
+                                 events=events, **kwargs),
+        }
 
 
 ATTRIBUTION_PARTS = ("other positions' PnL", "other positions' maintenance margin", "funding",

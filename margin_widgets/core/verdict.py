@@ -43,7 +43,14 @@ import numpy as np
 from .account import Account
 from .errors import MarginInputError
 from .formatting import fmt_money
-from .simulation import SimulationResult, TransferEvent, _as_event, compare_modes, simulate
+from .funding import reuse_funding
+from .simulation import (
+    SimulationResult,
+    TransferEvent,
+    _as_event,
+    compare_modes,
+    liquidation_steps,
+)
 
 __all__ = ["Sense", "Reason", "Verdict", "verdict", "first_liquidation", "worst_loss",
            "position_contribution", "without_position", "money", "TIE_TOLERANCE"]
@@ -190,8 +197,16 @@ def verdict(account: Account, paths: Mapping[str, Any], *,
     Later liquidation compares the first liquidation step of each run (a run never liquidated
     counts as ``inf``); worst loss is ``max(0, W0 - min_t equity_t)``; final equity is
     ``equity[T-1]``. Amounts within :data:`TIE_TOLERANCE` are a tie. Each counterfactual is one
-    more ``simulate`` of the cross account with one position removed, same wallet, same path.
+    more engine run (:func:`~margin_widgets.core.simulation.liquidation_steps`, the
+    liquidation pass of ``simulate`` without its series) of the cross account with one
+    position removed, same wallet, same path.
     """
+    with reuse_funding():    # every run here pays funding on the same positions and marks
+        return _verdict(account, paths, both, kwargs)
+
+
+def _verdict(account: Account, paths: Mapping[str, Any],
+             both: Mapping[str, SimulationResult] | None, kwargs: dict[str, Any]) -> Verdict:
     if both is None:
         both = compare_modes(account, paths, **kwargs)
     cross, iso = both["cross"], both["isolated"]
@@ -348,9 +363,15 @@ def _reasons(account: Account, paths: Mapping[str, Any], cross: SimulationResult
 
     out: list[Reason] = []
 
+    # a counterfactual asks only when the run liquidates: the engine's liquidation pass over
+    # every step, without the series a chart would need (the same rules as ``simulate``)
+    liq_opts = {k: opts[k] for k in ("funding_rate", "funding_every", "fees") if k in opts}
+
     def run_without(j: int) -> int:
         acct, p2, ev2 = without_position(base, paths, cross_events, j)
-        return first_liquidation(simulate(acct, p2, events=ev2, **opts))
+        k = liquidation_steps(acct, p2, events=ev2, **liq_opts)
+        k = k[k >= 0]
+        return int(k.min()) if k.size else -1
 
     if kc < 0 and (liq_i >= 0).any():
         losers = [int(i) for i in np.flatnonzero(liq_i >= 0)]

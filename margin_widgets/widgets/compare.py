@@ -27,6 +27,7 @@ from ..charts.shared import LeanLayout, shared_layout
 from ..charts.views import result_view
 from ..core import simulation as _simulation
 from ..core.errors import MarginInputError
+from ..core.funding import reuse_funding
 from ..core.orders import check_both_modes
 from ..core.scenario import PRESETS, Scenario
 from ..core.simulation import SimulationResult
@@ -230,10 +231,12 @@ class CrossVsIsolated(ScenarioDashboard):
         check_both_modes(scenario.account())
         paths = self.path_cache.paths(scenario)
         thin = display_kwargs(scenario)   # a long path runs thinned
-        both = _simulation.compare_modes(scenario.account(), paths,
-                                         **scenario.sim_kwargs(), **thin)
-        self._verdict_for = (both, verdict(scenario.account(), paths, both=both,
-                                           **scenario.sim_kwargs(), **thin))
+        # both modes and the verdict's counterfactuals pay funding on the same positions
+        with reuse_funding():
+            both = _simulation.compare_modes(scenario.account(), paths,
+                                             **scenario.sim_kwargs(), **thin)
+            self._verdict_for = (both, verdict(scenario.account(), paths, both=both,
+                                               **scenario.sim_kwargs(), **thin))
         return both
 
     @property

@@ -4,7 +4,9 @@ One path, one step at a time, scalar Python: the oracle the vectorised engine is
 against, and the "plain early-exit loop" of the benchmark. It supports what the tests use:
 linear or inverse contracts, mark or entry basis, every tier table, opening fees, full or
 partial liquidation (fraction / tier_step_down), forfeit or fee, auto-add margin and scheduled
-transfers (add / remove margin, deposit, withdraw). No funding.
+transfers (add / remove margin, deposit, withdraw), and funding (section 5: at every funding
+step ``E, 2E, ...``, before that step's transfers, each open position pays ``s * N * rate`` at
+the step's mark from its isolated margin, or from the cross wallet).
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from typing import Any
 
 
 def loop(acct: Any, paths: dict[str, Any], events: list[dict[str, Any]] = (),
-         fees: bool = True, early_exit: bool = False) -> dict[str, Any]:
-    """Run one path; return per-step equity, quantities, liquidation steps and event list."""
+         fees: bool = True, early_exit: bool = False, funding_rate: Any = 0.0,
+         funding_every: int | None = None) -> dict[str, Any]:
+    """Run one path; return per-step equity, quantities, liquidation steps and event list.
+
+    ``funding_rate``: a number, one number per step, or a mapping of symbol to those.
+    """
     v = acct.venue
     pos = acct.positions
     P = len(pos)
@@ -57,6 +63,12 @@ def loop(acct: Any, paths: dict[str, Any], events: list[dict[str, Any]] = (),
     log: list[tuple[Any, ...]] = []
     equity = []
     qty = []
+    wallets = []
+    paid = [0.0] * P
+
+    def rate_at(sym: str, t: int) -> float:
+        r = funding_rate.get(sym, 0.0) if isinstance(funding_rate, dict) else funding_rate
+        return float(r) if isinstance(r, int | float) else float(r[t])
 
     def price_of(i: int, t: int) -> float:
         return float(paths[pos[i].symbol][t])
@@ -89,6 +101,15 @@ def loop(acct: Any, paths: dict[str, Any], events: list[dict[str, Any]] = (),
         return max(0.0, a)
 
     for t in range(T):
+        if funding_every and t > 0 and t % funding_every == 0:
+            for i in range(P):
+                if q[i] > 0:
+                    pay = s[i] * notional(i, price_of(i, t)) * rate_at(pos[i].symbol, t)
+                    paid[i] += pay
+                    if cross[i]:
+                        wc -= pay
+                    else:
+                        iso[i] -= pay
         for e in [e for e in events if e["step"] == t]:
             k, amt, i = e["kind"], e["amount"], e.get("position")
             if k == "deposit":
@@ -191,7 +212,9 @@ def loop(acct: Any, paths: dict[str, Any], events: list[dict[str, Any]] = (),
             upnl(i, price_of(i, t)) for i in range(P) if q[i] > 0)
         equity.append(eq)
         qty.append(list(q))
+        wallets.append(wc + sum(iso[i] for i in range(P) if not cross[i]))
         if early_exit and all(x == 0 for x in q):
             break
     return {"equity": equity, "quantity": qty, "liquidated_at": liq_at, "log": log,
-            "wallet": wc + sum(iso[i] for i in range(P) if not cross[i])}
+            "wallet": wc + sum(iso[i] for i in range(P) if not cross[i]),
+            "wallets": wallets, "funding_paid": paid}
