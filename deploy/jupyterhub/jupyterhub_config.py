@@ -21,15 +21,17 @@ local only is read from the environment:
 ``MARGIN_CLASSROOM_KERNEL_CULL``
 ======================================  ===============================================
 
-Everything listens on 127.0.0.1 only. The proxy is the Python port of
-configurable-http-proxy (PyPI ``configurable-http-proxy``): the recipe must run on a machine
-with only Python and make, where the npm original would need Node.js.
+Everything listens on 127.0.0.1 only. The proxy (``MARGIN_CLASSROOM_PROXY``: ``auto``,
+``npm`` or ``python``) is by default the npm configurable-http-proxy when Node's one is on
+PATH, else its Python port (PyPI ``configurable-http-proxy``): the recipe must run on a
+machine with only Python and make, and the npm one costs far less CPU where Node.js exists.
 """
 
 # ruff: noqa: F821  (``c`` and ``get_config`` are provided by JupyterHub)
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -55,10 +57,17 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = int(env("MARGIN_CLASSROOM_HUB_PORT", str(port + 1)))
 c.ConfigurableHTTPProxy.api_url = (
     f"http://127.0.0.1:{int(env('MARGIN_CLASSROOM_PROXY_API_PORT', str(port + 2)))}")
-# The Python port through a shim that lifts its 10-request ceiling (see proxy.py); a long
+# MARGIN_CLASSROOM_PROXY: "auto" (default) takes Node's configurable-http-proxy when it is on
+# PATH (it streams, and costs a class 1/16 of the Python port's CPU: deploy/README.md), else
+# the Python port through a shim that lifts its 10-request ceiling (see proxy.py), with a long
 # proxy timeout because it buffers streamed responses (spawn progress) until they end.
-# MARGIN_CLASSROOM_PROXY=npm uses Node's configurable-http-proxy from PATH instead.
-if env("MARGIN_CLASSROOM_PROXY", "python") == "npm":
+# "npm" or "python" choose one.
+proxy_choice = env("MARGIN_CLASSROOM_PROXY", "auto")
+if proxy_choice not in ("auto", "npm", "python"):
+    sys.exit(f"MARGIN_CLASSROOM_PROXY={proxy_choice!r}: use auto, npm or python")
+if proxy_choice == "auto":
+    proxy_choice = "npm" if shutil.which("configurable-http-proxy") else "python"
+if proxy_choice == "npm":
     c.ConfigurableHTTPProxy.command = ["configurable-http-proxy"]
 else:
     c.ConfigurableHTTPProxy.command = [
