@@ -249,6 +249,11 @@ def main() -> None:
     ap.add_argument("--skip-idle", action="store_true",
                     help="no idle-memory and culling phases (a quicker look at the class)")
     args = ap.parse_args()
+    if not args.skip_idle and args.idle_timeout < args.kernel_cull + 240:
+        # the kernel culler checks every <= 120 s: with a shorter hub timeout the servers are
+        # culled before their idle memory (kernels gone, server up) can be sampled
+        ap.error(f"--idle-timeout must be >= --kernel-cull + 240 s "
+                 f"({args.kernel_cull + 240}) to sample the idle memory")
     chromium = locate_chromium()
     if chromium is None:
         sys.exit("no Chromium: install Debian's chromium or set MARGIN_WIDGETS_CHROMIUM")
