@@ -13,7 +13,9 @@ The packaged copy wins when both exist, so an installed kit never reads a stray 
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import MutableMapping
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,6 +56,39 @@ def apps_dir() -> Path:
 def voila_config_dir() -> Path:
     """Folder holding ``voila.json`` (pass it as ``--Voila.config_file_paths``)."""
     return _locate(VOILA_CONFIG).parent
+
+
+VOILA_TEMPLATE = "margin"
+_TEMPLATE_SUBDIR = Path("voila") / "templates" / VOILA_TEMPLATE
+
+
+def voila_template_root() -> Path | None:
+    """The Jupyter data folder holding the kit's Voila template (``voila.json`` names it).
+
+    An installed kit (wheel or ``pip install -e``) puts it in ``<prefix>/share/jupyter``,
+    where Voila looks anyway; a bare checkout on ``PYTHONPATH`` has it in ``share/jupyter``
+    beside ``pyproject.toml``. None when neither has it.
+    """
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path():
+        if (Path(folder) / _TEMPLATE_SUBDIR / "conf.json").is_file():
+            return Path(folder)
+    checkout = SOURCE_ROOT / "share" / "jupyter"
+    if (checkout / _TEMPLATE_SUBDIR / "conf.json").is_file():
+        return checkout
+    return None
+
+
+def make_template_findable(environ: MutableMapping[str, str]) -> None:
+    """Put the template's folder on ``JUPYTER_PATH`` in ``environ`` if Voila would miss it."""
+    from jupyter_core.paths import jupyter_path
+
+    root = voila_template_root()
+    if root is None or str(root) in jupyter_path():
+        return
+    current = environ.get("JUPYTER_PATH")
+    environ["JUPYTER_PATH"] = str(root) + (os.pathsep + current if current else "")
 
 
 def notebooks_in(folder: Path) -> list[Path]:

@@ -41,6 +41,7 @@ voila meant it: a POST from another site has neither the cookie's value nor our 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import threading
@@ -180,6 +181,10 @@ class MarginVoila(Voila):
 
 def main() -> None:
     """Run the Voila server with :class:`MarginVoila` (``python -m margin_widgets.serving``)."""
+    from margin_widgets import resources
+
+    # the kit's template (voila.json) from a bare checkout too, not only an installed kit
+    resources.make_template_findable(os.environ)
     MarginVoila.launch_instance()
 
 

@@ -29,9 +29,9 @@ class ConsoleErrors:
     """Collect console errors and uncaught page errors of one page.
 
     ``all`` keeps everything seen; ``real`` drops only the noise listed in TESTING.md:
-    resources on outside hosts that cannot be resolved offline (voila's lab template links
-    a font stylesheet from a CDN), "Unsatisfied version" and "running over TCP without
-    encryption".
+    resources on outside hosts that cannot be resolved offline (voila's stock lab template
+    links a font stylesheet from a CDN; the kit's own template does not: see
+    test_no_third_party.py), "Unsatisfied version" and "running over TCP without encryption".
     """
 
     all: list[str] = field(default_factory=list)
