@@ -1,6 +1,10 @@
 """The one exception type the engine raises for bad input, and small validators."""
 
 import reprlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class MarginInputError(ValueError):
@@ -157,3 +161,29 @@ class UnknownNameError(MarginInputError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+def float_array(raw: object, msg: str) -> "np.ndarray":
+    """``raw`` as a float array of real numbers (not copied when already float).
+
+    Text, ``None``, bools and objects are refused with ``msg``; finiteness and shape are the
+    caller's to check.
+
+    >>> float_array([1, 2], "prices").tolist()
+    [1.0, 2.0]
+    >>> float_array("60000", "prices")
+    Traceback (most recent call last):
+    ...
+    margin_widgets.core.errors.MarginInputError: prices, got '60000'
+    """
+    import numpy as np  # noqa: F811  (the module imports numpy for annotations only)
+
+    if isinstance(raw, str | bytes | bool) or raw is None:
+        raise MarginInputError(f"{msg}, got {raw!r:.40}")
+    try:
+        arr = np.asarray(raw)
+        if arr.dtype == bool or arr.dtype.kind not in "iuf":
+            raise ValueError
+        return arr.astype(float, copy=False)
+    except (TypeError, ValueError):
+        raise MarginInputError(msg) from None

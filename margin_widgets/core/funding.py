@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import MarginInputError
+from .errors import MarginInputError, float_array
 
 __all__ = ["FundingSchedule", "rates_at_events", "reuse_funding"]
 
@@ -74,15 +74,7 @@ _MSG = "a funding rate must be a number or one finite number per step"
 
 def _check_rate(rate: Any, T: int) -> float | np.ndarray:
     """A validated rate: a float, or a float array of shape ``(T,)`` (not copied)."""
-    if isinstance(rate, str | bytes | bool) or rate is None:
-        raise MarginInputError(f"{_MSG}, got {rate!r:.40}")
-    try:
-        r = np.asarray(rate)
-        if r.dtype == bool or r.dtype.kind not in "iuf":
-            raise ValueError
-        r = r.astype(float, copy=False)
-    except (TypeError, ValueError):
-        raise MarginInputError(_MSG) from None
+    r = float_array(rate, _MSG)
     if r.ndim == 0:
         v = float(r)
         if not np.isfinite(v):

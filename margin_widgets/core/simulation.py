@@ -34,7 +34,7 @@ import numpy as np
 
 from .account import Account, ratio
 from .book import Book
-from .errors import MAX_PRICE, MarginInputError, positive_finite, whole_number
+from .errors import MAX_PRICE, MarginInputError, float_array, positive_finite, whole_number
 from .funding import FundingSchedule, reuse_funding
 from .rules import RulesOutput, run_rules
 
@@ -155,7 +155,7 @@ def prepare_paths(
     for sym in needed:
         if sym not in paths:
             raise MarginInputError(f"no price path given for {sym}")
-        a = _float_array(paths[sym], f"the path of {sym} must be an array of prices "
+        a = float_array(paths[sym], f"the path of {sym} must be an array of prices "
                                      "(numbers), every row the same length")
         if a.ndim not in (1, 2):
             raise MarginInputError(f"the path of {sym} must have shape (T,) or (n_paths, T)")
@@ -193,24 +193,11 @@ def prepare_paths(
     return out, single, n, T
 
 
-def _float_array(raw: Any, msg: str) -> np.ndarray:
-    """``raw`` as a float array of real numbers; text, None, bools and objects are refused."""
-    if isinstance(raw, str | bytes | bool) or raw is None:
-        raise MarginInputError(f"{msg}, got {raw!r:.40}")
-    try:
-        arr = np.asarray(raw)
-        if arr.dtype == bool or arr.dtype.kind not in "iuf":
-            raise ValueError
-        return arr.astype(float, copy=False)
-    except (TypeError, ValueError):
-        raise MarginInputError(msg) from None
-
-
 def _rate_array(rate: Any, sym: str, T: int) -> np.ndarray:
     if isinstance(rate, Mapping):
         rate = rate.get(sym, 0.0)
     msg = "a funding rate must be a number or one finite number per step"
-    r = _float_array(rate, msg)
+    r = float_array(rate, msg)
     if r.ndim == 0:
         r = np.full(T, float(r))
     if r.shape != (T,) or not np.all(np.isfinite(r)):
