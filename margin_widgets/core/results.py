@@ -28,10 +28,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from .account import Account
 from .formatting import fmt_money, fmt_pct, fmt_price
 from .glossary import definition as glossary_definition
 from .montecarlo import MonteCarloResult
@@ -40,8 +41,8 @@ from .simulation import SimulationResult
 from .venue import Venue, base_asset
 from .venue_compare import VenueRow
 
-__all__ = ["DashboardResult", "Quantity", "KINDS", "TERMS", "definition", "from_simulation",
-           "from_modes", "from_position", "from_venues", "from_monte_carlo"]
+__all__ = ["DashboardResult", "Quantity", "KINDS", "TERMS", "CalculatorResult", "definition",
+           "from_simulation", "from_modes", "from_position", "from_venues", "from_monte_carlo"]
 
 KINDS = ("simulation", "cross_vs_isolated", "calculator", "venue_comparison", "monte_carlo")
 """The runs a dashboard makes: the Margin Lab, Cross vs Isolated, the liquidation calculator,
@@ -279,23 +280,40 @@ def from_modes(scenario: Scenario | None,
     return DashboardResult(scenario, "cross_vs_isolated", tuple(numbers), results)
 
 
-class PositionNumbers(Protocol):
-    """What :func:`from_position` reads (the liquidation calculator's result)."""
+@dataclass(frozen=True)
+class CalculatorResult:
+    """The liquidation calculator's numbers for one position, as the engine computed them.
 
-    account: Any
+    Margin currency and quote prices; :func:`from_position` reads it.
+    """
+
+    account: Account
+    marks: dict[str, float]
     initial_margin: float
     maintenance_margin: float
     margin_ratio: float
     liquidation_price: float
     bankruptcy_price: float
     notional: float
-    unrealized_pnl: float
-    margin_balance: float
-    maintenance_margin_at_mark: float
-    margin_ratio_at_mark: float
+    max_leverage: float
+    currency: str
+    price_unit: str
+    explanation: Any
+    mark_price: float = math.nan
+    unrealized_pnl: float = math.nan
+    margin_balance: float = math.nan
+    maintenance_margin_at_mark: float = math.nan
+    margin_ratio_at_mark: float = math.nan
+
+    @property
+    def distance(self) -> float:
+        """Liquidation price relative to the entry, ``LP / EP - 1`` (NaN when none)."""
+        ep = self.account.positions[0].entry_price
+        return self.liquidation_price / ep - 1.0 if math.isfinite(self.liquidation_price) \
+            else math.nan
 
 
-def from_position(scenario: Scenario | None, res: PositionNumbers) -> DashboardResult:
+def from_position(scenario: Scenario | None, res: CalculatorResult) -> DashboardResult:
     """The liquidation calculator's one position as a :class:`DashboardResult`.
 
     At entry its liquidation and bankruptcy prices, initial and maintenance margin, margin
@@ -307,7 +325,7 @@ def from_position(scenario: Scenario | None, res: PositionNumbers) -> DashboardR
     p = acct.positions[0]
     sub = _position_subject(0, p)
     pu, pc = _price_unit(venue, p.symbol), _price_currency(venue)
-    money = {"kind": "money", "currency": cur, "venue": venue}
+    money: dict[str, Any] = {"kind": "money", "currency": cur, "venue": venue}
     numbers = (
         _quantity("liquidation price", res.liquidation_price, pu, sub, "at entry",
                   kind="price", currency=pc, venue=venue),

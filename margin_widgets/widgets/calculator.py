@@ -20,7 +20,6 @@ stays the same.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import bqplot as bq
@@ -33,10 +32,12 @@ from ..core import Account, Position, Venue, base_asset, venues
 from ..core.contracts import contract_size_for, default_symbol
 from ..core.errors import MarginInputError, positive_finite
 from ..core.orders import check_opening
+from ..core.results import CalculatorResult
 from ..core.scenario import PathSpec, Scenario
 from .base import Dashboard, definition, info_html
 from .markup import esc
 
+# CalculatorResult is core data (core.results), re-exported here where it is made
 __all__ = ["LiquidationCalculator", "CalculatorResult", "LevelsChart", "contract_size_for"]
 
 MARK_TEXT = "var(--jp-ui-font-color2, #555555)"
@@ -55,36 +56,6 @@ def _venue_options(venue: str | Venue) -> list[tuple[str, Any]]:
     if isinstance(venue, Venue):
         options.insert(0, (f"{venue.name} (hand-built)", venue))
     return options
-
-
-@dataclass(frozen=True)
-class CalculatorResult:
-    """The numbers on screen, as the engine computed them (margin currency / quote prices)."""
-
-    account: Account
-    marks: dict[str, float]
-    initial_margin: float
-    maintenance_margin: float
-    margin_ratio: float
-    liquidation_price: float
-    bankruptcy_price: float
-    notional: float
-    max_leverage: float
-    currency: str
-    price_unit: str
-    explanation: Any
-    mark_price: float = math.nan
-    unrealized_pnl: float = math.nan
-    margin_balance: float = math.nan
-    maintenance_margin_at_mark: float = math.nan
-    margin_ratio_at_mark: float = math.nan
-
-    @property
-    def distance(self) -> float:
-        """Liquidation price relative to the entry, ``LP / EP - 1`` (NaN when none)."""
-        ep = self.account.positions[0].entry_price
-        return self.liquidation_price / ep - 1.0 if math.isfinite(self.liquidation_price) \
-            else math.nan
 
 
 PLOT_HEIGHT_PX = 300.0 - 36.0 - 12.0
