@@ -76,26 +76,18 @@ class _Comm:
 
 comm.create_comm = lambda *args, **kwargs: _Comm(**kwargs)  # before any widget exists
 
-from margin_widgets.core import Position  # noqa: E402
-from margin_widgets.core.scenario import PathSpec, Scenario  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from five_positions import five_positions  # noqa: E402
+
+from margin_widgets.core.scenario import Scenario  # noqa: E402
 from margin_widgets.widgets import MarginLab  # noqa: E402
 
 
 def scenario(steps: int) -> Scenario:
     """5 positions on 3 symbols (Hyperliquid: BTC, ETH, SOL), cross and isolated."""
-    pts = [[0, 60_000], [steps // 4, 57_000], [steps // 2, 52_000], [3 * steps // 4, 55_000],
-           [steps - 1, 53_000]]
-    return Scenario(
-        venue="hyperliquid", wallet_balance=50_000, steps=steps,
-        positions=(Position("BTC", "long", 0.5, 60_000, 10, "cross"),
-                   Position("ETH", "short", 5, 3_000, 10, "cross"),
-                   Position("SOL", "long", 50, 150, 5, "isolated"),
-                   Position("BTC", "short", 0.2, 60_000, 20, "isolated"),
-                   Position("ETH", "long", 3, 3_000, 15, "cross")),
-        paths={"BTC": PathSpec("piecewise", {"points": pts}),
-               "ETH": PathSpec("gbm", {"start": 3_000, "volatility": 0.8}, seed=2),
-               "SOL": PathSpec("gbm", {"start": 150, "volatility": 1.0}, seed=3)},
-        funding_rate=0.0001, funding_every=8)
+    return five_positions(steps)
 
 
 def _changes(lab: MarginLab) -> list[tuple[str, Any]]:

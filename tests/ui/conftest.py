@@ -34,7 +34,7 @@ if str(_HERE) not in sys.path:
     sys.path.insert(0, str(_HERE))
 
 from pages import RENDER_TIMEOUT_MS, ConsoleErrors, voila_url, wait_for_widgets  # noqa: E402
-from playwright.sync_api import Page  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page  # noqa: E402
 from servers import (  # noqa: E402
     REPO_ROOT,
     ServerProcess,
@@ -197,3 +197,13 @@ def screenshot_dir() -> Path:
     path = REPO_ROOT / "artifacts" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def app_context(
+    browser: Browser, browser_context_args: dict[str, Any]
+) -> Iterator[BrowserContext]:
+    """One browser context for a module's app pages (test_apps.py, test_long_path_lab.py)."""
+    context = browser.new_context(**browser_context_args)
+    yield context
+    context.close()

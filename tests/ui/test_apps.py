@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 from pages import RENDER_TIMEOUT_MS, ConsoleErrors, cell_errors, voila_url, wait_for_widgets
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from servers import REPO_ROOT, ServerProcess, start_voila
 
 from margin_widgets.charts import style
@@ -225,15 +225,6 @@ def press_on_slider(page: Page, slider: Locator, key: str) -> None:
 
 
 # --- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def app_context(
-    browser: Browser, browser_context_args: dict[str, Any]
-) -> Iterator[BrowserContext]:
-    context = browser.new_context(**browser_context_args)
-    yield context
-    context.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,14 @@ errs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from five_positions import five_positions
 from pages import voila_url
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import BrowserContext, expect
 from test_apps import (
     DRAWN,
     EXPECT_MS,
@@ -34,24 +34,12 @@ pytestmark = pytest.mark.browser
 STEPS = 200_000
 
 
-@pytest.fixture(scope="module")
-def app_context(
-    browser: Browser, browser_context_args: dict[str, Any]
-) -> Iterator[BrowserContext]:
-    context = browser.new_context(**browser_context_args)
-    yield context
-    context.close()
-
-
 def test_long_path_lab_numbers_are_the_full_runs(
     voila_server: str, app_context: BrowserContext, screenshot_dir: Path
 ) -> None:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "widgets"))
-    from test_long_path_widgets import long_scenario
-
-    scen = long_scenario(STEPS).replace(title="Long path")
+    # the widget tests' long scenario (tests/widgets/test_long_path_widgets.py)
+    scen = five_positions(STEPS, wallet=20_000, low=50_500, transfer=True).replace(
+        title="Long path")
     full = simulate(scen.account(), scen.mark_paths(), **scen.sim_kwargs())
     url = voila_url(voila_server, "margin_lab.ipynb") + "?" + scen.to_query()
     app = open_rendered(app_context, url, DRAWN["margin_lab"])

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from five_positions import five_positions
 
 from margin_widgets.charts.views import liquidation_events
-from margin_widgets.core import MarginInputError, Position
+from margin_widgets.core import MarginInputError
 from margin_widgets.core.edits import account_at, marks_at, result_at, transfer_margin
-from margin_widgets.core.scenario import PathSpec, Scenario
+from margin_widgets.core.scenario import Scenario
 from margin_widgets.core.simulation import simulate
 from margin_widgets.widgets import CrossVsIsolated, MarginLab
 from margin_widgets.widgets.base import LONG_PATH_STEPS
@@ -37,21 +38,7 @@ def long_scenario(steps: int = STEPS, funding: bool = True) -> Scenario:
     The BTC path falls to 50,500 at the middle: the isolated SOL long and the cross pool are
     liquidated on the way (checked below on the full run, not assumed).
     """
-    pts = [[0, 60_000], [steps // 4, 57_000], [steps // 2, 50_500], [3 * steps // 4, 55_000],
-           [steps - 1, 53_000]]
-    return Scenario(
-        venue="hyperliquid", wallet_balance=20_000, steps=steps,
-        positions=(Position("BTC", "long", 0.5, 60_000, 10, "cross"),
-                   Position("ETH", "short", 5, 3_000, 10, "cross"),
-                   Position("SOL", "long", 50, 150, 5, "isolated"),
-                   Position("BTC", "short", 0.2, 60_000, 20, "isolated"),
-                   Position("ETH", "long", 3, 3_000, 15, "cross")),
-        paths={"BTC": PathSpec("piecewise", {"points": pts}),
-               "ETH": PathSpec("gbm", {"start": 3_000, "volatility": 0.8}, seed=2),
-               "SOL": PathSpec("gbm", {"start": 150, "volatility": 1.0}, seed=3)},
-        funding_rate=0.0001 if funding else 0.0, funding_every=8 if funding else None,
-        events=({"step": steps // 10 + 3, "kind": "add_margin", "amount": 250.0,
-                 "position": 3},))
+    return five_positions(steps, wallet=20_000, low=50_500, funding=funding, transfer=True)
 
 
 @pytest.fixture(scope="module")

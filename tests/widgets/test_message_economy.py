@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 from bqplot import Mark
+from five_positions import five_positions
 from ipywidgets import Widget
 
 from margin_widgets.charts import shared
-from margin_widgets.core import Position
-from margin_widgets.core.scenario import PathSpec, Scenario
+from margin_widgets.core.scenario import Scenario
 from margin_widgets.widgets import MarginLab
 
 from .conftest import CommRecorder, message_bytes
@@ -142,19 +142,7 @@ def test_the_mode_switch_sends_fewer_messages_than_today(lab, recorder):
 
 def _five_positions() -> Scenario:
     """The benchmark's scenario (bench_interaction.py): 5 positions on 3 symbols."""
-    steps = 2_000
-    pts = [[0, 60_000], [500, 57_000], [1_000, 52_000], [1_500, 55_000], [1_999, 53_000]]
-    return Scenario(
-        venue="hyperliquid", wallet_balance=50_000, steps=steps,
-        positions=(Position("BTC", "long", 0.5, 60_000, 10, "cross"),
-                   Position("ETH", "short", 5, 3_000, 10, "cross"),
-                   Position("SOL", "long", 50, 150, 5, "isolated"),
-                   Position("BTC", "short", 0.2, 60_000, 20, "isolated"),
-                   Position("ETH", "long", 3, 3_000, 15, "cross")),
-        paths={"BTC": PathSpec("piecewise", {"points": pts}),
-               "ETH": PathSpec("gbm", {"start": 3_000, "volatility": 0.8}, seed=2),
-               "SOL": PathSpec("gbm", {"start": 150, "volatility": 1.0}, seed=3)},
-        funding_rate=0.0001, funding_every=8)
+    return five_positions(2_000)
 
 
 def test_bytes_per_control_change_stay_under_the_target(recorder):
